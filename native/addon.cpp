@@ -1,0 +1,26 @@
+// The addon's entry point. Context-aware: each env (main thread or worker) gets its own instance.
+#include "binding.h"
+
+namespace cnnkit {
+void registerHandle(Napi::Env env, Napi::Object exports);
+void registerCreation(Napi::Env env, Napi::Object exports);
+void registerMath(Napi::Env env, Napi::Object exports);
+void registerShape(Napi::Env env, Napi::Object exports);
+void registerFunctional(Napi::Env env, Napi::Object exports);
+void registerAutograd(Napi::Env env, Napi::Object exports);
+void registerRuntime(Napi::Env env, Napi::Object exports);
+}  // namespace cnnkit
+
+static Napi::Object init(Napi::Env env, Napi::Object exports) {
+  cnnkit::instance(env);
+  cnnkit::registerHandle(env, exports);
+  cnnkit::registerCreation(env, exports);
+  cnnkit::registerMath(env, exports);
+  cnnkit::registerShape(env, exports);
+  cnnkit::registerFunctional(env, exports);
+  cnnkit::registerAutograd(env, exports);
+  cnnkit::registerRuntime(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(cnnkit, init)

@@ -1,0 +1,173 @@
+#include "handle.h"
+
+#include <cstring>
+
+#include "binding.h"
+
+namespace cnnkit {
+namespace {
+
+// Marks Externals made here, so a foreign object passed as a tensor is refused instead of crashing.
+const napi_type_tag kTensorTag = {0x9c1e5a2b7f3d4e61ULL, 0xa8b4c0d2e6f71935ULL};
+
+struct Box {
+  at::Tensor tensor;
+  std::shared_ptr<Instance> owner;
+};
+
+// The bytes of a tensor's storage, counted once however many handles share it.
+void account(Napi::Env env, Instance& inst, const at::Tensor& t, int sign) {
+  inst.liveTensors += sign;
+  if (!t.defined() || !t.has_storage()) return;
+  const void* key = t.storage().unsafeGetStorageImpl();
+  int64_t delta = 0;
+  if (sign > 0) {
+    auto [it, added] = inst.storages.try_emplace(key, 0, static_cast<int64_t>(t.storage().nbytes()));
+    if (it->second.first++ == 0) delta = it->second.second;
+  } else {
+    auto it = inst.storages.find(key);
+    if (it == inst.storages.end()) return;
+    if (--it->second.first == 0) {
+      delta = -it->second.second;
+      inst.storages.erase(it);
+    }
+  }
+  inst.liveBytes += delta;
+  // V8 cannot see libtorch's memory; telling it keeps the GC backstop honest about pressure.
+  if (delta != 0 && t.device().is_cpu()) Napi::MemoryManagement::AdjustExternalMemory(env, delta);
+}
+
+void release(Napi::Env env, Box* box) {
+  if (!box->tensor.defined()) return;
+  account(env, *box->owner, box->tensor, -1);
+  box->tensor.reset();
+}
+
+Box* boxOf(const Napi::Value& value) {
+  if (!value.IsExternal()) return nullptr;
+  auto external = value.As<Napi::External<Box>>();
+  if (!external.CheckTypeTag(&kTensorTag)) return nullptr;
+  return external.Data();
+}
+
+struct InstanceHolder {
+  std::shared_ptr<Instance> instance = std::make_shared<Instance>();
+  ~InstanceHolder() {
+    std::lock_guard<std::mutex> lock(instance->releases->mutex);
+    instance->releases->envAlive = false;
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Instance> instance(Napi::Env env) {
+  auto* holder = env.GetInstanceData<InstanceHolder>();
+  if (holder == nullptr) {
+    holder = new InstanceHolder();
+    env.SetInstanceData(holder);
+  }
+  return holder->instance;
+}
+
+void drainReleases(Napi::Env env) {
+  auto queue = instance(env)->releases;
+  std::vector<napi_ref> refs;
+  {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    refs.swap(queue->pending);
+  }
+  for (napi_ref ref : refs) napi_delete_reference(env, ref);
+}
+
+Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
+  auto inst = instance(env);
+  if (!inst->releases->pending.empty()) drainReleases(env);
+  account(env, *inst, tensor, +1);
+  auto* box = new Box{std::move(tensor), inst};
+  auto external = Napi::External<Box>::New(env, box, [](Napi::Env env, Box* box) {
+    release(env, box);
+    delete box;
+  });
+  external.TypeTag(&kTensorTag);
+  return external;
+}
+
+at::Tensor& unwrap(const Napi::Value& value, const char* what) {
+  Box* box = boxOf(value);
+  if (box == nullptr) throw ArgumentError(std::string(what) + " must be a tensor");
+  if (!box->tensor.defined()) throw ArgumentError(std::string(what) + " is a disposed tensor; it was freed by dispose() or by the end of a tidy() scope");
+  return box->tensor;
+}
+
+namespace {
+
+// Shares a typed array's memory with a new tensor (torch.frombuffer); the tensor keeps the array alive.
+at::Tensor fromBuffer(Napi::Env env, Napi::Value value, at::ScalarType dtype) {
+  if (!value.IsTypedArray()) throw ArgumentError("frombuffer needs a TypedArray or Buffer");
+  auto array = value.As<Napi::TypedArray>();
+  size_t itemSize = c10::elementSize(dtype);
+  size_t bytes = array.ByteLength();
+  uint8_t* data = static_cast<uint8_t*>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  if (bytes % itemSize != 0)
+    throw ArgumentError("frombuffer: " + std::to_string(bytes) + " bytes is not a whole number of " + scalarTypeName(dtype) + " elements");
+  if (reinterpret_cast<uintptr_t>(data) % itemSize != 0)
+    throw ArgumentError(std::string("frombuffer: the buffer is not aligned for ") + scalarTypeName(dtype));
+  napi_ref ref;
+  NAPI_THROW_IF_FAILED(env, napi_create_reference(env, array, 1, &ref), at::Tensor());
+  auto queue = instance(env)->releases;
+  auto owner = std::this_thread::get_id();
+  napi_env rawEnv = env;
+  auto deleter = [queue, owner, rawEnv, ref](void*) {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    if (!queue->envAlive) return;
+    if (std::this_thread::get_id() == owner) napi_delete_reference(rawEnv, ref);
+    else queue->pending.push_back(ref);
+  };
+  return at::from_blob(data, {static_cast<int64_t>(bytes / itemSize)}, deleter, at::TensorOptions().dtype(dtype));
+}
+
+// A copy of a tensor's elements (contiguous, on the CPU) in a new ArrayBuffer.
+Napi::Value toArrayBuffer(Napi::Env env, const at::Tensor& t) {
+  at::Tensor src = t.detach().to(at::kCPU).contiguous();
+  auto buffer = Napi::ArrayBuffer::New(env, src.nbytes());
+  if (src.nbytes() > 0) std::memcpy(buffer.Data(), src.data_ptr(), src.nbytes());
+  return buffer;
+}
+
+Napi::Value item(Napi::Env env, const at::Tensor& t) {
+  if (t.numel() != 1) throw ArgumentError("item(): the tensor has " + std::to_string(t.numel()) + " elements; only a one-element tensor converts to a number");
+  at::Scalar s = t.item();
+  if (s.isBoolean()) return Napi::Boolean::New(env, s.toBool());
+  if (s.isIntegral(false)) return Napi::Number::New(env, static_cast<double>(s.toLong()));
+  return Napi::Number::New(env, s.toDouble());
+}
+
+}  // namespace
+
+void registerHandle(Napi::Env env, Napi::Object exports) {
+  def(env, exports, "isTensor", [](Napi::Value v) { return boxOf(v) != nullptr; });
+  def(env, exports, "isDisposed", [](Napi::Value v) {
+    Box* box = boxOf(v);
+    if (box == nullptr) throw ArgumentError("argument 1 must be a tensor");
+    return !box->tensor.defined();
+  });
+  def(env, exports, "dispose", [](Napi::Env env, Napi::Value v) {
+    Box* box = boxOf(v);
+    if (box == nullptr) throw ArgumentError("argument 1 must be a tensor");
+    release(env, box);
+  });
+  def(env, exports, "memory", [](Napi::Env env) {
+    auto inst = instance(env);
+    return std::make_tuple(inst->liveTensors, inst->liveBytes);
+  });
+  def(env, exports, "frombuffer", fromBuffer);
+  def(env, exports, "toArrayBuffer", toArrayBuffer);
+  def(env, exports, "item", item);
+  def(env, exports, "shape", [](const at::Tensor& t) { return t.sizes().vec(); });
+  def(env, exports, "stride", [](const at::Tensor& t) { return t.strides().vec(); });
+  def(env, exports, "dtype", [](const at::Tensor& t) { return std::string(scalarTypeName(t.scalar_type())); });
+  def(env, exports, "device", [](const at::Tensor& t) { return t.device().str(); });
+  def(env, exports, "isContiguous", [](const at::Tensor& t) { return t.is_contiguous(); });
+}
+
+}  // namespace cnnkit

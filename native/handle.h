@@ -1,0 +1,41 @@
+// Tensor handles: an at::Tensor owned by a tagged JS External, with per-thread (per-env) accounting.
+#pragma once
+#include <ATen/ATen.h>
+#include <napi.h>
+
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace cnnkit {
+
+// Buffers shared with tensors (torch.frombuffer) may be released from any thread; JS references
+// may only be dropped on the env's own thread, so releases from elsewhere wait in this queue.
+struct ReleaseQueue {
+  std::mutex mutex;
+  std::vector<napi_ref> pending;
+  bool envAlive = true;
+};
+
+// One per env (main thread, each worker thread): the live handles and their storage bytes.
+struct Instance {
+  std::unordered_map<const void*, std::pair<int64_t, int64_t>> storages;  // impl -> (handles, bytes)
+  int64_t liveTensors = 0;
+  int64_t liveBytes = 0;
+  std::thread::id thread = std::this_thread::get_id();
+  std::shared_ptr<ReleaseQueue> releases = std::make_shared<ReleaseQueue>();
+};
+
+std::shared_ptr<Instance> instance(Napi::Env env);
+void drainReleases(Napi::Env env);
+
+// Wraps a tensor into a new JS handle (an External tagged as a cnnkit tensor).
+Napi::Value wrap(Napi::Env env, at::Tensor tensor);
+// The tensor behind a handle; throws a TypeError naming `what` if it is not a live tensor handle.
+at::Tensor& unwrap(const Napi::Value& value, const char* what);
+
+void registerHandle(Napi::Env env, Napi::Object exports);
+
+}  // namespace cnnkit

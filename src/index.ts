@@ -1,0 +1,5 @@
+// cnnkit's public face.
+export * as torch from './torch/index.js';
+export * as nn from './nn/index.js';
+export * as F from './nn/functional.js';
+export { Tensor } from './torch/tensor.js';

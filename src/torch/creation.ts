@@ -1,0 +1,185 @@
+// Making tensors: from JS data, constant fills, ranges, random draws, and the *Like forms.
+import { checkInt, checkNumber, checkShape, describe } from './check.js';
+import { arrayTypes, checkDType, dtypeOfArray, type DType, type TypedArray } from './dtype.js';
+import { native } from './native.js';
+import { Tensor } from './tensor.js';
+
+export interface TensorOptions {
+  dtype?: DType;
+  device?: string;
+  requiresGrad?: boolean;
+}
+export type NestedArray = number | boolean | bigint | NestedArray[];
+type Shape = number | number[];
+
+function finish(handle: unknown, options: TensorOptions): Tensor {
+  const t = new Tensor(handle as never);
+  return options.requiresGrad ? t.requiresGrad_(true) : t;
+}
+
+function dtypeArg(options: TensorOptions, where: string): DType | undefined {
+  return options.dtype === undefined ? undefined : checkDType(options.dtype, where);
+}
+
+function shapeArg(shape: Shape, where: string): number[] {
+  return checkShape(typeof shape === 'number' ? [shape] : shape, where);
+}
+
+/** The shape of rectangular nested arrays, and their leaves in row-major order. */
+function flatten(data: NestedArray): { shape: number[]; values: (number | boolean | bigint)[] } {
+  const shape: number[] = [];
+  for (let level: NestedArray = data; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const values: (number | boolean | bigint)[] = [];
+  const walk = (node: NestedArray, dim: number, path: string): void => {
+    if (dim === shape.length) {
+      if (Array.isArray(node)) throw new TypeError(`tensor(): element ${path} is an array, but the rows before it hold numbers; nested arrays must be rectangular`);
+      if (typeof node !== 'number' && typeof node !== 'boolean' && typeof node !== 'bigint') {
+        throw new TypeError(`tensor(): element ${path} is ${describe(node)}; only numbers, booleans and bigints make a tensor`);
+      }
+      values.push(node);
+      return;
+    }
+    if (!Array.isArray(node) || node.length !== shape[dim]) {
+      throw new TypeError(`tensor(): nested arrays must be rectangular; ${path || 'the top level'} has ${Array.isArray(node) ? node.length : 'no'} elements where ${shape[dim]} were expected`);
+    }
+    node.forEach((child, i) => walk(child, dim + 1, `${path}[${i}]`));
+  };
+  walk(data, 0, '');
+  return { shape, values };
+}
+
+/** PyTorch's inference: all booleans → bool, all integers → int64, otherwise float32. */
+function inferDType(values: (number | boolean | bigint)[]): DType {
+  if (values.length > 0 && values.every((v) => typeof v === 'boolean')) return 'bool';
+  if (values.every((v) => typeof v === 'bigint' || (typeof v !== 'boolean' && Number.isInteger(v)))) return values.length ? 'int64' : 'float32';
+  return 'float32';
+}
+
+/**
+ * A new tensor holding a copy of `data`: nested arrays, a number or boolean, or a TypedArray
+ * (1-D unless options.shape is given).
+ */
+export function tensor(data: NestedArray | TypedArray, options: TensorOptions & { shape?: number[] } = {}): Tensor {
+  let dtype = dtypeArg(options, 'tensor()');
+  if (ArrayBuffer.isView(data)) {
+    const array = data as TypedArray;
+    const own = dtypeOfArray(array);
+    const shape = options.shape === undefined ? [array.length] : checkShape(options.shape, 'tensor()');
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== array.length) throw new RangeError(`tensor(): shape [${shape.join(', ')}] holds ${count} elements but the ${array.constructor.name} has ${array.length}`);
+    const t = new Tensor(native.fromData(array, shape, own, options.device));
+    if (dtype === undefined || dtype === own) return options.requiresGrad ? t.requiresGrad_(true) : t;
+    const converted = t.to(dtype);
+    t.dispose();
+    return options.requiresGrad ? converted.requiresGrad_(true) : converted;
+  }
+  const { shape, values } = flatten(data);
+  dtype ??= inferDType(values);
+  // float16 and bfloat16 have no typed array: fill float32 and let libtorch round.
+  const fill: DType = dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
+  const ArrayType = arrayTypes[fill];
+  const array = new ArrayType(new ArrayBuffer(values.length * ArrayType.BYTES_PER_ELEMENT));
+  if (array instanceof BigInt64Array) values.forEach((v, i) => (array[i] = BigInt(typeof v === 'boolean' ? Number(v) : Math.trunc(Number(v)))));
+  else values.forEach((v, i) => (array[i] = Number(v)));
+  const handle = native.fromData(array, shape, fill, options.device);
+  if (fill === dtype) return finish(handle, options);
+  const t = new Tensor(handle);
+  const converted = t.to(dtype);
+  t.dispose();
+  return options.requiresGrad ? converted.requiresGrad_(true) : converted;
+}
+
+/**
+ * A tensor sharing the memory of a TypedArray or Buffer without a copy, as torch.frombuffer.
+ * Writes through either side are seen by the other; the tensor keeps the array alive.
+ * Do not transfer the array to another thread while the tensor lives.
+ */
+export function frombuffer(buffer: TypedArray, options: { dtype?: DType; shape?: number[] } = {}): Tensor {
+  if (!ArrayBuffer.isView(buffer)) throw new TypeError(`frombuffer(): needs a TypedArray or Buffer, got ${describe(buffer)}`);
+  const dtype = options.dtype === undefined ? dtypeOfArray(buffer) : checkDType(options.dtype, 'frombuffer()');
+  const flat = new Tensor(native.frombuffer(buffer, dtype));
+  if (options.shape === undefined) return flat;
+  const shaped = flat.view(checkShape(options.shape, 'frombuffer()'));
+  flat.dispose();
+  return shaped;
+}
+
+export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
+  return finish(native.zeros(shapeArg(shape, 'zeros()'), dtypeArg(options, 'zeros()'), options.device), options);
+}
+export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
+  return finish(native.ones(shapeArg(shape, 'ones()'), dtypeArg(options, 'ones()'), options.device), options);
+}
+/** Uninitialized memory: fast, but the values are whatever was there. */
+export function empty(shape: Shape, options: TensorOptions = {}): Tensor {
+  return finish(native.empty(shapeArg(shape, 'empty()'), dtypeArg(options, 'empty()'), options.device), options);
+}
+/** Filled with `value`; without a dtype, as PyTorch: bool, int64 for an integer, else float32. */
+export function full(shape: Shape, value: number | boolean, options: TensorOptions = {}): Tensor {
+  if (typeof value !== 'boolean') checkNumber(value, 'value', 'full()');
+  return finish(native.full(shapeArg(shape, 'full()'), value, dtypeArg(options, 'full()'), options.device), options);
+}
+/** arange(end) or arange(start, end, step = 1): int64 when all are integers, else float32. */
+export function arange(start: number, end?: number, step = 1, options: TensorOptions = {}): Tensor {
+  if (end === undefined) [start, end] = [0, start];
+  for (const [name, v] of [['start', start], ['end', end], ['step', step]] as const) checkNumber(v, name, 'arange()');
+  if (step === 0) throw new RangeError('arange(): step must not be zero');
+  if ((end - start) / step < 0) throw new RangeError(`arange(): step ${step} goes away from end ${end} starting at ${start}`);
+  return finish(native.arange(start, end, step, dtypeArg(options, 'arange()'), options.device), options);
+}
+export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
+  checkNumber(start, 'start', 'linspace()');
+  checkNumber(end, 'end', 'linspace()');
+  checkInt(steps, 'steps', 'linspace()', 0);
+  return finish(native.linspace(start, end, steps, dtypeArg(options, 'linspace()'), options.device), options);
+}
+export function eye(n: number, m: number = n, options: TensorOptions = {}): Tensor {
+  checkInt(n, 'n', 'eye()', 0);
+  checkInt(m, 'm', 'eye()', 0);
+  return finish(native.eye(n, m, dtypeArg(options, 'eye()'), options.device), options);
+}
+/** Uniform on [0, 1). */
+export function rand(shape: Shape, options: TensorOptions = {}): Tensor {
+  return finish(native.rand(shapeArg(shape, 'rand()'), dtypeArg(options, 'rand()'), options.device), options);
+}
+/** Standard normal. */
+export function randn(shape: Shape, options: TensorOptions = {}): Tensor {
+  return finish(native.randn(shapeArg(shape, 'randn()'), dtypeArg(options, 'randn()'), options.device), options);
+}
+/** Integers in [low, high); randint(high, shape) starts at 0. */
+export function randint(low: number, high: number | Shape, shape?: Shape | TensorOptions, options: TensorOptions = {}): Tensor {
+  if (shape === undefined || (!Array.isArray(shape) && typeof shape === 'object')) {
+    [low, high, shape, options] = [0, low, high as Shape, (shape as TensorOptions) ?? {}];
+  }
+  const hi = checkInt(high, 'high', 'randint()');
+  checkInt(low, 'low', 'randint()');
+  if (hi <= low) throw new RangeError(`randint(): high (${hi}) must be greater than low (${low})`);
+  return finish(native.randint(low, hi, shapeArg(shape as Shape, 'randint()'), dtypeArg(options, 'randint()'), options.device), options);
+}
+/** A random permutation of 0..n-1. */
+export function randperm(n: number, options: TensorOptions = {}): Tensor {
+  checkInt(n, 'n', 'randperm()', 0);
+  return finish(native.randperm(n, dtypeArg(options, 'randperm()'), options.device), options);
+}
+
+export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return finish(native.zerosLike(t.handle, dtypeArg(options, 'zerosLike()'), options.device), options);
+}
+export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return finish(native.onesLike(t.handle, dtypeArg(options, 'onesLike()'), options.device), options);
+}
+export function emptyLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return finish(native.emptyLike(t.handle, dtypeArg(options, 'emptyLike()'), options.device), options);
+}
+export function fullLike(t: Tensor, value: number | boolean, options: TensorOptions = {}): Tensor {
+  return finish(native.fullLike(t.handle, value, dtypeArg(options, 'fullLike()'), options.device), options);
+}
+export function randLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return finish(native.randLike(t.handle, dtypeArg(options, 'randLike()'), options.device), options);
+}
+export function randnLike(t: Tensor, options: TensorOptions = {}): Tensor {
+  return finish(native.randnLike(t.handle, dtypeArg(options, 'randnLike()'), options.device), options);
+}
+export function randintLike(t: Tensor, low: number, high: number, options: TensorOptions = {}): Tensor {
+  return finish(native.randintLike(t.handle, low, high, dtypeArg(options, 'randintLike()'), options.device), options);
+}

@@ -1,0 +1,29 @@
+// The engine's global state: seeding, threads, CUDA and the libtorch version.
+import { checkInt } from './check.js';
+import { native } from './native.js';
+import { Tensor } from './tensor.js';
+
+/** Seeds libtorch's generators (CPU and CUDA): the same seed gives PyTorch's numbers. */
+export function manualSeed(seed: number): void {
+  checkInt(seed, 'seed', 'manualSeed()', 0);
+  native.manualSeed(seed);
+}
+/** The CPU generator's state as a uint8 tensor, for resuming a run. */
+export const getRngState = (): Tensor => new Tensor(native.getRngState());
+export const setRngState = (state: Tensor): void => native.setRngState(state.handle);
+
+export function setNumThreads(n: number): void {
+  checkInt(n, 'n', 'setNumThreads()', 1);
+  native.setNumThreads(n);
+}
+export const getNumThreads = (): number => native.getNumThreads();
+
+/** The version of the libtorch cnnkit was built against, e.g. '1.13.0'. */
+export const version: string = native.version();
+
+export const cuda = {
+  isAvailable: (): boolean => native.cudaIsAvailable(),
+  deviceCount: (): number => native.cudaDeviceCount(),
+  /** Waits for all queued CUDA work (for timing). */
+  synchronize: (): void => native.cudaSynchronize(),
+};
