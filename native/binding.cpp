@@ -56,7 +56,7 @@ Indices FromJs<Indices>::convert(const Napi::Value& v, size_t i) {
     else if (item.IsBoolean()) out.items.emplace_back(item.As<Napi::Boolean>().Value());
     else if (auto n = integerOf(item)) out.items.emplace_back(*n);
     else if (item.IsString() && item.As<Napi::String>().Utf8Value() == "...") out.items.emplace_back(at::indexing::Ellipsis);
-    else if (item.IsExternal()) out.items.emplace_back(unwrap(item, "index tensor"));
+    else if (isHandle(item)) out.items.emplace_back(unwrap(item, "index tensor"));
     else if (item.IsObject()) out.items.emplace_back(sliceOf(item.As<Napi::Object>(), i));
     else throw ArgumentError("index " + std::to_string(k) + " must be an integer, a slice, null, '...', a boolean or a tensor");
   }

@@ -37,17 +37,25 @@ void account(Napi::Env env, Instance& inst, const at::Tensor& t, int sign) {
   if (delta != 0 && t.device().is_cpu()) Napi::MemoryManagement::AdjustExternalMemory(env, delta);
 }
 
-void release(Napi::Env env, Box* box) {
-  if (!box->tensor.defined()) return;
-  account(env, *box->owner, box->tensor, -1);
-  box->tensor.reset();
+// A handle is a plain JS object tagged as a cnnkit tensor with the Box wrapped inside. dispose() unwraps it
+// at once, so a disposed tensor leaves no finalizer behind: Node runs finalizers only when the event loop
+// turns, and a synchronous training loop would otherwise pile them up.
+enum class State { NotTensor, Disposed, Live };
+
+State lookup(napi_env env, napi_value value, Box** box) {
+  napi_valuetype type;
+  bool tagged = false;
+  if (napi_typeof(env, value, &type) != napi_ok || type != napi_object) return State::NotTensor;
+  if (napi_check_object_type_tag(env, value, &kTensorTag, &tagged) != napi_ok || !tagged) return State::NotTensor;
+  void* data = nullptr;
+  if (napi_unwrap(env, value, &data) != napi_ok || data == nullptr) return State::Disposed;
+  *box = static_cast<Box*>(data);
+  return State::Live;
 }
 
-Box* boxOf(const Napi::Value& value) {
-  if (!value.IsExternal()) return nullptr;
-  auto external = value.As<Napi::External<Box>>();
-  if (!external.CheckTypeTag(&kTensorTag)) return nullptr;
-  return external.Data();
+void destroy(napi_env env, Box* box) {
+  account(Napi::Env(env), *box->owner, box->tensor, -1);
+  delete box;
 }
 
 struct InstanceHolder {
@@ -84,19 +92,28 @@ Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   if (!inst->releases->pending.empty()) drainReleases(env);
   account(env, *inst, tensor, +1);
   auto* box = new Box{std::move(tensor), inst};
-  auto external = Napi::External<Box>::New(env, box, [](Napi::Env env, Box* box) {
-    release(env, box);
-    delete box;
-  });
-  external.TypeTag(&kTensorTag);
-  return external;
+  Napi::Object handle = Napi::Object::New(env);
+  napi_status status = napi_wrap(env, handle, box, [](napi_env env, void* data, void*) { destroy(env, static_cast<Box*>(data)); }, nullptr, nullptr);
+  if (status != napi_ok) {
+    destroy(env, box);
+    NAPI_THROW_IF_FAILED(env, status, Napi::Value());
+  }
+  NAPI_THROW_IF_FAILED(env, napi_type_tag_object(env, handle, &kTensorTag), Napi::Value());
+  return handle;
+}
+
+bool isHandle(const Napi::Value& value) {
+  Box* box = nullptr;
+  return lookup(value.Env(), value, &box) != State::NotTensor;
 }
 
 at::Tensor& unwrap(const Napi::Value& value, const char* what) {
-  Box* box = boxOf(value);
-  if (box == nullptr) throw ArgumentError(std::string(what) + " must be a tensor");
-  if (!box->tensor.defined()) throw ArgumentError(std::string(what) + " is a disposed tensor; it was freed by dispose() or by the end of a tidy() scope");
-  return box->tensor;
+  Box* box = nullptr;
+  switch (lookup(value.Env(), value, &box)) {
+    case State::Live: return box->tensor;
+    case State::Disposed: throw ArgumentError(std::string(what) + " is a disposed tensor; it was freed by dispose() or by the end of a tidy() scope");
+    default: throw ArgumentError(std::string(what) + " must be a tensor");
+  }
 }
 
 namespace {
@@ -145,16 +162,20 @@ Napi::Value item(Napi::Env env, const at::Tensor& t) {
 }  // namespace
 
 void registerHandle(Napi::Env env, Napi::Object exports) {
-  def(env, exports, "isTensor", [](Napi::Value v) { return boxOf(v) != nullptr; });
   def(env, exports, "isDisposed", [](Napi::Value v) {
-    Box* box = boxOf(v);
-    if (box == nullptr) throw ArgumentError("argument 1 must be a tensor");
-    return !box->tensor.defined();
+    Box* box = nullptr;
+    State state = lookup(v.Env(), v, &box);
+    if (state == State::NotTensor) throw ArgumentError("argument 1 must be a tensor");
+    return state == State::Disposed;
   });
-  def(env, exports, "dispose", [](Napi::Env env, Napi::Value v) {
-    Box* box = boxOf(v);
-    if (box == nullptr) throw ArgumentError("argument 1 must be a tensor");
-    release(env, box);
+  def(env, exports, "dispose", [](Napi::Value v) {
+    Box* box = nullptr;
+    State state = lookup(v.Env(), v, &box);
+    if (state == State::NotTensor) throw ArgumentError("argument 1 must be a tensor");
+    if (state == State::Disposed) return;
+    void* data = nullptr;
+    NAPI_THROW_IF_FAILED_VOID(v.Env(), napi_remove_wrap(v.Env(), v, &data));
+    destroy(v.Env(), box);
   });
   def(env, exports, "memory", [](Napi::Env env) {
     auto inst = instance(env);

@@ -36,6 +36,9 @@ Napi::Value wrap(Napi::Env env, at::Tensor tensor);
 // The tensor behind a handle; throws a TypeError naming `what` if it is not a live tensor handle.
 at::Tensor& unwrap(const Napi::Value& value, const char* what);
 
+// Whether a value is a tensor handle (live or disposed).
+bool isHandle(const Napi::Value& value);
+
 void registerHandle(Napi::Env env, Napi::Object exports);
 
 }  // namespace cnnkit

@@ -154,7 +154,7 @@ export function randint(low: number, high: number | Shape, shape?: Shape | Tenso
   const hi = checkInt(high, 'high', 'randint()');
   checkInt(low, 'low', 'randint()');
   if (hi <= low) throw new RangeError(`randint(): high (${hi}) must be greater than low (${low})`);
-  return finish(native.randint(low, hi, shapeArg(shape as Shape, 'randint()'), dtypeArg(options, 'randint()'), options.device), options);
+  return finish(native.randint(low, hi, shapeArg(shape as Shape, 'randint()'), dtypeArg(options, 'randint()') ?? 'int64', options.device), options);
 }
 /** A random permutation of 0..n-1. */
 export function randperm(n: number, options: TensorOptions = {}): Tensor {

@@ -83,7 +83,11 @@ export class Tensor {
     let device: string | undefined;
     let copy = options.copy ?? false;
     if (target instanceof Tensor) [dtype, device] = [target.dtype, target.device];
-    else if (typeof target === 'string') (arrayTypes as Record<string, unknown>)[target] ? (dtype = target as DType) : (device = target);
+    else if (typeof target === 'string') {
+      if (target in arrayTypes) dtype = target as DType;
+      else if (DEVICE.test(target)) device = target;
+      else throw new TypeError(`to(): '${target}' is neither a dtype (${Object.keys(arrayTypes).join(', ')}) nor a device ('cpu', 'cuda', 'cuda:1')`);
+    }
     else ({ dtype, device, copy = copy } = target);
     if (dtype !== undefined) checkDType(dtype, 'to()');
     return new Tensor(native.to(this.handle, dtype, device, copy));
@@ -335,6 +339,7 @@ function pairOf([values, indices]: [Handle, Handle]): { values: Tensor; indices:
   return { values: new Tensor(values), indices: new Tensor(indices) };
 }
 
+const DEVICE = /^(cpu|cuda|mps|meta)(:\d+)?$/;
 const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 
 function indexItem(item: IndexItem): unknown {

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// The `cnnkit` command: parses the sub-command and hands over to its file; errors become one line.
+import { demo } from './demo.js';
+import { info } from './info.js';
+import { UsageError } from './usage-error.js';
+
+const commands: Record<string, { run: (args: string[]) => void | Promise<void>; about: string }> = {
+  demo: { run: demo, about: 'a short tour: tensors, autograd, and a tiny CNN trained on synthetic images' },
+  info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
+};
+
+function help(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(8)} ${c.about}`);
+  return ['usage: cnnkit <command> [options]', '', 'commands:', ...lines, '', "run 'cnnkit <command> --help' for its options"].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    console.log(help());
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) throw new UsageError(`unknown command '${name}'; valid commands: ${Object.keys(commands).join(', ')}`);
+  await command.run(args);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(`cnnkit: ${error.message}`);
+    if (process.env.CNNKIT_DEBUG) console.error(error.stack);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
