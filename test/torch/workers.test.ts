@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+
+import { torch } from '../../src/index.js';
+
+function runWorker(seed: number, size: number): Promise<{ total: number; memory: { numTensors: number; numBytes: number }; gradEnabled: boolean; kept: number }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./worker-task.js', import.meta.url), { workerData: { seed, size } });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+}
+
+test('the addon loads in worker threads, each with its own tensors and state', async () => {
+  const before = torch.memory();
+  const [a, b] = await Promise.all([runWorker(1, 100), runWorker(2, 1000)]);
+  assert.equal(a.total, 200 * 99 * 100);
+  assert.equal(b.total, 200 * 999 * 1000);
+  // Each worker sees only its own live tensor (the kept ones, sized 100 and 1000 floats).
+  assert.deepEqual(a.memory, { numTensors: 1, numBytes: 400 });
+  assert.deepEqual(b.memory, { numTensors: 1, numBytes: 4000 });
+  assert.equal(a.gradEnabled, false);
+  assert.equal(torch.isGradEnabled(), true); // grad mode is per thread
+  assert.deepEqual(torch.memory(), before);
+});
