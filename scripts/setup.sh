@@ -35,3 +35,4 @@ fi
 
 bash scripts/build-native.sh
 npx tsc -p .
+chmod +x dist/src/cli/main.js  # the `cnnkit` bin
