@@ -60,33 +60,33 @@ function inferDType(values: (number | boolean | bigint)[]): DType {
  * (1-D unless options.shape is given).
  */
 export function tensor(data: NestedArray | TypedArray, options: TensorOptions & { shape?: number[] } = {}): Tensor {
-  let dtype = dtypeArg(options, 'tensor()');
-  if (ArrayBuffer.isView(data)) {
-    const array = data as TypedArray;
-    const own = dtypeOfArray(array);
-    const shape = options.shape === undefined ? [array.length] : checkShape(options.shape, 'tensor()');
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== array.length) throw new RangeError(`tensor(): shape [${shape.join(', ')}] holds ${count} elements but the ${array.constructor.name} has ${array.length}`);
-    const t = new Tensor(native.fromData(array, shape, own, options.device));
-    if (dtype === undefined || dtype === own) return options.requiresGrad ? t.requiresGrad_(true) : t;
-    const converted = t.to(dtype);
-    t.dispose();
-    return options.requiresGrad ? converted.requiresGrad_(true) : converted;
+  const dtype = dtypeArg(options, 'tensor()');
+  const copy = ArrayBuffer.isView(data) ? fromTypedArray(data as TypedArray, options) : fromNested(data as NestedArray, dtype, options.device);
+  let result = copy;
+  if (dtype !== undefined && copy.dtype !== dtype) {
+    result = copy.to(dtype);
+    copy.dispose();
   }
+  return options.requiresGrad ? result.requiresGrad_(true) : result;
+}
+
+function fromTypedArray(array: TypedArray, options: { shape?: number[]; device?: string }): Tensor {
+  const shape = options.shape === undefined ? [array.length] : checkShape(options.shape, 'tensor()');
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== array.length) throw new RangeError(`tensor(): shape [${shape.join(', ')}] holds ${count} elements but the ${array.constructor.name} has ${array.length}`);
+  return new Tensor(native.fromData(array, shape, dtypeOfArray(array), options.device));
+}
+
+function fromNested(data: NestedArray, dtype: DType | undefined, device?: string): Tensor {
   const { shape, values } = flatten(data);
-  dtype ??= inferDType(values);
+  const target = dtype ?? inferDType(values);
   // float16 and bfloat16 have no typed array: fill float32 and let libtorch round.
-  const fill: DType = dtype === 'float16' || dtype === 'bfloat16' ? 'float32' : dtype;
+  const fill: DType = target === 'float16' || target === 'bfloat16' ? 'float32' : target;
   const ArrayType = arrayTypes[fill];
   const array = new ArrayType(new ArrayBuffer(values.length * ArrayType.BYTES_PER_ELEMENT));
   if (array instanceof BigInt64Array) values.forEach((v, i) => (array[i] = BigInt(typeof v === 'boolean' ? Number(v) : Math.trunc(Number(v)))));
   else values.forEach((v, i) => (array[i] = Number(v)));
-  const handle = native.fromData(array, shape, fill, options.device);
-  if (fill === dtype) return finish(handle, options);
-  const t = new Tensor(handle);
-  const converted = t.to(dtype);
-  t.dispose();
-  return options.requiresGrad ? converted.requiresGrad_(true) : converted;
+  return new Tensor(native.fromData(array, shape, fill, device));
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,8 +80,9 @@ test('corrupt or missing files give one clear error naming the file', () => {
   assert.ok(!existsSync(join(dir, 'x')));
 });
 
-test('PyTorch reads what cnnkit saves (when Debian python3-torch is installed)', (t) => {
-  if (!existsSync('/usr/bin/python3')) return t.skip('no /usr/bin/python3');
+const hasPyTorch = spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
+
+test('PyTorch reads what cnnkit saves', { skip: hasPyTorch ? false : "no PyTorch for /usr/bin/python3 (Debian's python3-torch)" }, () => {
   const path = join(dir, 'for-python.safetensors');
   torch.save({ w: torch.arange(6).float().reshape(2, 3), i: torch.tensor([5, 6]) }, path);
   const script = `
