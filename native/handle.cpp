@@ -1,5 +1,6 @@
 #include "handle.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "binding.h"
@@ -33,8 +34,15 @@ void account(Napi::Env env, Instance& inst, const at::Tensor& t, int sign) {
     }
   }
   inst.liveBytes += delta;
-  // V8 cannot see libtorch's memory; telling it keeps the GC backstop honest about pressure.
-  if (delta != 0 && t.device().is_cpu()) Napi::MemoryManagement::AdjustExternalMemory(env, delta);
+  if (delta == 0 || !t.device().is_cpu()) return;
+  // V8 cannot see libtorch's memory, so it is told of the CPU bytes beyond an allowance: leaked tensors then
+  // press the GC into running their finalizers, while a training step whose tensors a tidy() scope frees at its
+  // end does not set off a full collection every step (V8 collects at each 64 MiB of external growth).
+  constexpr int64_t kAllowance = int64_t{256} << 20;
+  int64_t before = std::max<int64_t>(0, inst.cpuBytes - kAllowance);
+  inst.cpuBytes += delta;
+  int64_t after = std::max<int64_t>(0, inst.cpuBytes - kAllowance);
+  if (after != before) Napi::MemoryManagement::AdjustExternalMemory(env, after - before);
 }
 
 // A handle is a plain JS object tagged as a cnnkit tensor with the Box wrapped inside. dispose() unwraps it

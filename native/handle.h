@@ -24,6 +24,7 @@ struct Instance {
   std::unordered_map<const void*, std::pair<int64_t, int64_t>> storages;  // impl -> (handles, bytes)
   int64_t liveTensors = 0;
   int64_t liveBytes = 0;
+  int64_t cpuBytes = 0;  // the part of liveBytes in CPU memory
   std::thread::id thread = std::this_thread::get_id();
   std::shared_ptr<ReleaseQueue> releases = std::make_shared<ReleaseQueue>();
 };

@@ -1,0 +1,185 @@
+// The benchmark: each case in cnnkit and in Python PyTorch side by side, same threads, same model and data shapes.
+//   node dist/bench/run.js [--quick] [--threads N] [--json FILE] [--case NAME]... [--profile] [--verbose] [--stable-malloc]
+import { spawnSync } from 'node:child_process';
+import { availableParallelism, cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { torch } from '../src/index.js';
+import { cases, prepare, QUICK, type CaseSpec, type Iterations } from './cases.js';
+import { PytorchWorker, type PhaseTimes } from './pytorch.js';
+import { GcCounter, type GcCount } from './gc.js';
+import { formatTable, writeJson, type TableRow } from './report.js';
+import { median, timeBlock } from './timing.js';
+
+const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
+  --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})
+  --quick       a fast smoke run (few iterations)
+  --json FILE   also write [{case, unit, cnnkit, pytorch, ratio}] to FILE (atomically)
+  --case NAME   run only this case (repeatable); cases: ${cases.map((c) => c.name).join(', ')}
+  --profile     also time forward / backward / update separately on both sides, and count tensors made per step
+  --verbose     print every block's time, in the order they ran, and cnnkit's live tensors around the timed loop
+  --stable-malloc
+                run both sides with glibc's malloc thresholds fixed (GLIBC_TUNABLES), so that neither returns freed
+                memory to the system between steps and page faults no longer depend on each process's history;
+                this compares the compute alone, not what a user gets by default`;
+
+/** Large fixed thresholds: freed tensor memory stays in the heap, and tensors come from the heap, not mmap. */
+const STABLE_MALLOC = 'glibc.malloc.trim_threshold=4294967296:glibc.malloc.mmap_threshold=1073741824';
+
+function parse() {
+  const { values } = parseArgs({
+    options: {
+      threads: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      json: { type: 'string' },
+      case: { type: 'string', multiple: true },
+      profile: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      'stable-malloc': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
+  const unknown = (values.case ?? []).filter((name) => !cases.some((c) => c.name === name));
+  if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${cases.map((c) => c.name).join(', ')}`);
+  const selected = values.case ? cases.filter((c) => values.case!.includes(c.name)) : cases;
+  return { ...values, threads, selected };
+}
+
+type CnnkitPhases = PhaseTimes & { tensorsMade: number };
+interface CaseResult {
+  cnnkit: number[];
+  pytorch: number[];
+  pytorchThreads: number;
+  pytorchVersion: string;
+  phases?: { cnnkit: CnnkitPhases; pytorch: PhaseTimes; samples: number; gc: GcCount };
+  /** cnnkit's live tensors just before and just after the timed loop. */
+  memory: { before: Memory; after: Memory };
+}
+type Memory = ReturnType<typeof torch.memory>;
+
+const medianOf = <T extends object>(samples: T[], keys: (keyof T)[]) =>
+  Object.fromEntries(keys.map((k) => [k, median(samples.map((s) => s[k] as number))]));
+
+/**
+ * Runs one case on both sides, alternating (cnnkit, PyTorch, PyTorch, cnnkit, …) so that both see the same machine
+ * load; only one side computes at any time. The PyTorch worker warms up before cnnkit builds its model.
+ */
+async function runCase(spec: CaseSpec, threads: number, it: Iterations, profile: boolean): Promise<CaseResult> {
+  const worker = await PytorchWorker.start(spec.name, threads, it);
+  try {
+    const prepared = prepare(spec);
+    try {
+      const step = () => prepared.step();
+      for (let i = 0; i < it.warmup; i++) step();
+      // The warm-up made the momentum buffers, so from here on each step must leave memory as it found it.
+      const before = torch.memory();
+      const cnnkit: number[] = [];
+      const pytorch: number[] = [];
+      const ours = () => cnnkit.push(timeBlock(step, it.steps));
+      const theirs = async () => pytorch.push(await worker.block());
+      for (let r = 0; r < it.repeats; r++) {
+        if (r % 2 === 0) { ours(); await theirs(); } else { await theirs(); ours(); }
+      }
+      const after = torch.memory();
+      if (after.numTensors !== before.numTensors || after.numBytes !== before.numBytes) {
+        console.warn(`WARNING: ${spec.name}: cnnkit memory changed over the timed loop: ` +
+          `${before.numTensors} tensors / ${before.numBytes} bytes before, ${after.numTensors} / ${after.numBytes} after`);
+      }
+      let phases: CaseResult['phases'];
+      if (profile) {
+        const ourPhases: CnnkitPhases[] = [];
+        const theirPhases: PhaseTimes[] = [];
+        const samples = Math.max(2 * it.steps, 3);
+        const gc = new GcCounter();
+        for (let r = 0; r < samples; r++) {
+          if (r % 2 === 0) { ourPhases.push(prepared.stepPhases()); theirPhases.push(await worker.phases()); }
+          else { theirPhases.push(await worker.phases()); ourPhases.push(prepared.stepPhases()); }
+        }
+        phases = {
+          cnnkit: medianOf(ourPhases, ['forward', 'backward', 'update', 'pageFaults', 'tensorsMade']) as unknown as CnnkitPhases,
+          pytorch: medianOf(theirPhases, ['forward', 'backward', 'update', 'pageFaults']) as unknown as PhaseTimes,
+          samples,
+          gc: await gc.stop(),
+        };
+      }
+      const summary = await worker.finish();
+      return { cnnkit, pytorch, pytorchThreads: summary.threads, pytorchVersion: summary.torch, phases, memory: { before, after } };
+    } finally {
+      prepared.dispose();
+    }
+  } finally {
+    worker.kill();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parse();
+  if (options['stable-malloc'] && process.env.GLIBC_TUNABLES !== STABLE_MALLOC) {
+    // glibc reads its tunables at start-up: run again with them set (the PyTorch side inherits them).
+    const again = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)],
+      { stdio: 'inherit', env: { ...process.env, GLIBC_TUNABLES: STABLE_MALLOC } });
+    process.exitCode = again.status ?? 1;
+    return;
+  }
+  // Other work on the machine slows both sides; the table says how busy it was when the run began.
+  const loadAtStart = loadavg()[0];
+  torch.setNumThreads(options.threads);
+  torch.manualSeed(0);
+  const rows: TableRow[] = [];
+  const profiles: ({ name: string } & NonNullable<CaseResult['phases']>)[] = [];
+  let pytorchVersion = '?';
+
+  for (const spec of options.selected) {
+    const it = options.quick ? QUICK : spec.full;
+    process.stderr.write(`${spec.name}: ${it.warmup} warm-up steps, then ${it.repeats} blocks of ${it.steps} steps on each side… `);
+    const result = await runCase(spec, options.threads, it, options.profile);
+    process.stderr.write('done\n');
+    if (result.pytorchThreads !== options.threads) console.warn(`WARNING: PyTorch ran with ${result.pytorchThreads} threads, not ${options.threads}`);
+    pytorchVersion = result.pytorchVersion;
+    const cnnkit = median(result.cnnkit);
+    const pytorch = median(result.pytorch);
+    rows.push({ case: spec.name, unit: spec.unit, cnnkit, pytorch, ratio: pytorch / cnnkit, blocks: { cnnkit: result.cnnkit, pytorch: result.pytorch } });
+    if (result.phases) profiles.push({ name: spec.name, ...result.phases });
+    if (options.verbose) {
+      const list = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
+      const { before, after } = result.memory;
+      console.error(`  cnnkit blocks (ms/step):  ${list(result.cnnkit)}\n  pytorch blocks (ms/step): ${list(result.pytorch)}\n` +
+        `  cnnkit live tensors: ${before.numTensors} (${before.numBytes} bytes) before the timed loop, ${after.numTensors} (${after.numBytes} bytes) after`);
+    }
+  }
+
+  console.log(formatTable(rows, {
+    cpu: cpus()[0]?.model ?? 'unknown CPU', nproc: availableParallelism(), threads: torch.getNumThreads(),
+    libtorch: torch.version, pytorch: pytorchVersion, node: process.version, loadAtStart,
+  }));
+  if (options.quick) console.log('(--quick: a smoke run; the numbers are noisy)');
+  if (process.env.GLIBC_TUNABLES) console.log(`(both sides ran with GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES})`);
+  if (profiles.length) {
+    const f = (x: number) => x.toFixed(2).padStart(9);
+    console.log('\nprofile: median ms per phase and minor page faults per step, steps alternating between the sides');
+    const n = (x: number) => x.toFixed(0).padStart(11);
+    console.log(`${'case'.padEnd(24)} ${'side'.padEnd(8)}  ${'forward'.padStart(9)}  ${'backward'.padStart(9)}  ${'update'.padStart(9)}  ${'page faults'.padStart(11)}`);
+    for (const p of profiles) {
+      console.log(`${p.name.padEnd(24)} ${'cnnkit'.padEnd(8)}  ${f(p.cnnkit.forward)}  ${f(p.cnnkit.backward)}  ${f(p.cnnkit.update)}  ${n(p.cnnkit.pageFaults)}` +
+        `   (${p.cnnkit.tensorsMade} tensor handles made per step)`);
+      console.log(`${''.padEnd(24)} ${'pytorch'.padEnd(8)}  ${f(p.pytorch.forward)}  ${f(p.pytorch.backward)}  ${f(p.pytorch.update)}  ${n(p.pytorch.pageFaults)}`);
+      console.log(`${''.padEnd(24)} V8 GCs in cnnkit over ${p.samples} steps: ${p.gc.major} major (mark-compact), ${p.gc.incremental} incremental, ` +
+        `${p.gc.minor} minor; ${p.gc.pauseMs.toFixed(1)} ms of pauses`);
+    }
+  }
+  if (options.json) {
+    writeJson(options.json, rows);
+    console.log(`\nwrote ${options.json}`);
+  }
+}
+
+main().catch((error: Error) => {
+  console.error(`\nbench: ${error.message}`);
+  process.exitCode = 1;
+});
