@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -29,7 +29,14 @@ test('a LIBTORCH that holds no libtorch stops the build with what to do', () => 
 });
 
 test('LIBTORCH_USE_PYTORCH=1 with a Python lacking torch says so', () => {
-  const run = configure({ LIBTORCH: '', LIBTORCH_USE_PYTORCH: '1', PATH: `/nonexistent:${process.env.PATH}`, PYTHONPATH: '/nonexistent', PYTHONNOUSERSITE: '1', PYTHONHOME: '/nonexistent' });
-  assert.notEqual(run.status, 0);
-  assert.match(run.stderr, /LIBTORCH_USE_PYTORCH=1 but .*import torch.* failed/);
+  // A python3 first on PATH that cannot import torch.
+  const bin = mkdtempSync(join(tmpdir(), 'cnnkit-bin-'));
+  writeFileSync(join(bin, 'python3'), '#!/bin/sh\necho "No module named torch" >&2\nexit 1\n', { mode: 0o755 });
+  try {
+    const run = configure({ LIBTORCH: '', LIBTORCH_USE_PYTORCH: '1', PATH: `${bin}:${process.env.PATH}` });
+    assert.notEqual(run.status, 0);
+    assert.match(run.stderr, /LIBTORCH_USE_PYTORCH=1 but .*import torch.* failed/);
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
 });

@@ -17,7 +17,7 @@ test('on CUDA: ops, conv training step and autograd match the CPU', { skip }, ()
     const w = torch.randn([4, 3, 3, 3]);
     const y = torch.randint(0, 4, [8]);
     const run = (device: string) => {
-      const wd = w.to(device).requiresGrad_(true);
+      const wd = w.detach().to(device).requiresGrad_(true); // a fresh leaf on each device
       const out = F.conv2d(x.to(device), wd, null, { padding: 1 });
       const logits = F.adaptiveAvgPool2d(F.batchNorm(out, null, null, { training: true }).relu(), 1).flatten(1);
       const loss = F.crossEntropy(logits, y.to(device), { labelSmoothing: 0.1 });

@@ -15,7 +15,6 @@ test('libtorch errors become JS Errors with its message and no C++ backtrace', (
   assert.throws(() => a.index(0, 7), /index 7 is out of bounds/);
   assert.throws(() => F.conv2d(torch.ones([1, 2, 5, 5]), torch.ones([4, 3, 3, 3])), /expected input\[1, 2, 5, 5\] to have 3 channels, but got 2 channels/);
   assert.throws(() => F.crossEntropy(torch.ones([2, 3]), torch.ones([2])), /expected scalar type Long but found Float/);
-  assert.throws(() => torch.ones([2]).to('cuda'), /CUDA|cuda/);
   // The process is alive and the engine still works.
   assert.equal(torch.ones([2]).sum().item(), 2);
 });
