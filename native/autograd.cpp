@@ -17,6 +17,8 @@ void registerAutograd(Napi::Env env, Napi::Object exports) {
   def(env, exports, "backward", [](const at::Tensor& t, c10::optional<at::Tensor> gradient, c10::optional<bool> retainGraph, bool createGraph) {
     t.backward(gradient.value_or(at::Tensor()), retainGraph, createGraph);
   });
+  // Swaps a tensor's data (device, dtype, values) in place, keeping its identity: module.to() moves parameters so.
+  def(env, exports, "setData", [](at::Tensor t, const at::Tensor& data) { t.set_data(data); });
   def(env, exports, "detach", [](const at::Tensor& t) { return t.detach(); });
   def(env, exports, "detach_", [](at::Tensor t) { t.detach_(); });
   def(env, exports, "isLeaf", [](const at::Tensor& t) { return t.is_leaf(); });

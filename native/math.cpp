@@ -17,7 +17,7 @@ void registerMath(Napi::Env env, Napi::Object exports) {
   UNARY("frac", frac); UNARY("sign", sign); UNARY("reciprocal", reciprocal); UNARY("square", square); UNARY("erf", erf);
   UNARY("logicalNot", logical_not); UNARY("isnan", isnan); UNARY("isinf", isinf); UNARY("isfinite", isfinite);
   UNARY("silu", silu); UNARY("hardswish", hardswish); UNARY("hardsigmoid", hardsigmoid); UNARY("relu6", relu6);
-  UNARY("mish", mish); UNARY("selu", selu);
+  UNARY("mish", mish); UNARY("selu", selu); UNARY("erfinv", erfinv);
 #undef UNARY
   def(env, exports, "gelu", [](const at::Tensor& t, std::string approximate) { return at::gelu(t, approximate); });
   def(env, exports, "leakyRelu", [](const at::Tensor& t, at::Scalar slope) { return at::leaky_relu(t, slope); });
@@ -57,6 +57,7 @@ void registerMath(Napi::Env env, Napi::Object exports) {
   def(env, exports, "bernoulli_", [](at::Tensor t, double p) { t.bernoulli_(p); });
   def(env, exports, "exponential_", [](at::Tensor t, double lambd) { t.exponential_(lambd); });
   def(env, exports, "neg_", [](at::Tensor t) { t.neg_(); });
+  def(env, exports, "erfinv_", [](at::Tensor t) { t.erfinv_(); });
   def(env, exports, "sqrt_", [](at::Tensor t) { t.sqrt_(); });
   def(env, exports, "abs_", [](at::Tensor t) { t.abs_(); });
   def(env, exports, "relu_", [](at::Tensor t) { t.relu_(); });

@@ -194,6 +194,7 @@ export class Tensor {
   cosh(): Tensor { return this.unary('cosh'); }
   tanh(): Tensor { return this.unary('tanh'); }
   erf(): Tensor { return this.unary('erf'); }
+  erfinv(): Tensor { return this.unary('erfinv'); }
   floor(): Tensor { return this.unary('floor'); }
   ceil(): Tensor { return this.unary('ceil'); }
   round(): Tensor { return this.unary('round'); }
@@ -231,6 +232,7 @@ export class Tensor {
   exponential_(lambd = 1): this { native.exponential_(this.handle, lambd); return this; }
   neg_(): this { native.neg_(this.handle); return this; }
   sqrt_(): this { native.sqrt_(this.handle); return this; }
+  erfinv_(): this { native.erfinv_(this.handle); return this; }
   abs_(): this { native.abs_(this.handle); return this; }
   exp_(): this { native.exp_(this.handle); return this; }
   relu_(): this { native.relu_(this.handle); return this; }
