@@ -2,4 +2,5 @@
 export * as torch from './torch/index.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
+export * as models from './models/index.js';
 export { Tensor } from './torch/tensor.js';
