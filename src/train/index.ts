@@ -1,0 +1,11 @@
+// The train namespace: the Trainer, its callbacks, metrics, checkpoints and learning curves.
+export { Trainer, type Batches, type Evaluation, type Scheduler, type TrainerOptions } from './trainer.js';
+export { Monitor, type Callback, type Mode } from './callback.js';
+export { EarlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
+export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint.js';
+export { CSVLogger } from './csv-logger.js';
+export { ConfusionMatrix, RunningMean, topkCorrect } from './metrics.js';
+export { Progress, type ProgressMode } from './progress.js';
+export { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointInfo } from './checkpoint.js';
+export { learningCurvesSvg } from './learning-curves.js';
+export { CSV_COLUMNS, type EpochLogs } from './logs.js';

@@ -1,0 +1,243 @@
+// The Trainer: fits a model with a loss, an optimizer, an optional scheduler, regularizers, gradient clipping,
+// metrics and callbacks; every step runs in a tidy scope, so memory stays flat across epochs.
+import type { Batch } from '../data/dataset.js';
+import * as F from '../nn/functional.js';
+import type { Module } from '../nn/module.js';
+import type { Regularizer } from '../nn/regularizers.js';
+import { clipGradNorm_, clipGradValue_ } from '../optim/clip-grad.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { noGrad } from '../torch/autograd.js';
+import { dispose, tidy } from '../torch/scope.js';
+import { getRngState, manualSeed, setRngState } from '../torch/runtime.js';
+import type { Tensor } from '../torch/tensor.js';
+import type { Callback } from './callback.js';
+import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
+import type { EpochLogs } from './logs.js';
+import { ConfusionMatrix, RunningMean, topkCorrect } from './metrics.js';
+import { Progress, type ProgressMode } from './progress.js';
+
+/** What the trainer needs of a scheduler: step() per epoch (or per batch), or step(metric) for ReduceLROnPlateau. */
+export interface Scheduler {
+  step(metric?: number): void;
+  stateDict(): Record<string, unknown>;
+  loadStateDict(state: Record<string, unknown>): void;
+}
+
+/** Batches, one epoch per iteration; DataLoader is one. */
+export type Batches = (AsyncIterable<Batch> | Iterable<Batch>) & { length?: number; epoch?: number };
+
+export interface TrainerOptions {
+  model: Module;
+  optimizer: Optimizer;
+  /** Default: cross entropy (class indices or class probabilities). */
+  loss?: (output: Tensor, target: Tensor) => Tensor;
+  scheduler?: Scheduler | null;
+  /** When the scheduler steps: after each epoch (default), or after each batch (OneCycleLR). */
+  schedulerInterval?: 'epoch' | 'batch';
+  /** ReduceLROnPlateau reads this logged value (default val_loss, else train_loss). */
+  schedulerMonitor?: string;
+  /** Also report top-k accuracy as `top${k}_acc` (e.g. 5). */
+  topK?: number;
+  device?: string;
+  /** Seeds libtorch's generator when fit() starts. */
+  seed?: number;
+  clipGradNorm?: number;
+  clipGradValue?: number;
+  regularizers?: Regularizer[];
+  callbacks?: Callback[];
+  progress?: ProgressMode | Progress;
+  /** Saved with checkpoints, so a run can be rebuilt from its files (model name and options, …). */
+  config?: Record<string, unknown>;
+}
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  topk?: number;
+  confusion: ConfusionMatrix;
+}
+
+export class Trainer {
+  readonly model: Module;
+  readonly optimizer: Optimizer;
+  readonly scheduler: Scheduler | null;
+  readonly progress: Progress;
+  readonly history: EpochLogs[] = [];
+  /** Set by a callback (EarlyStopping) to end fit() after the current epoch. */
+  stopTraining = false;
+  /** Epochs completed; fit() continues from here (after resume()). */
+  epoch = 0;
+  private readonly loss: (output: Tensor, target: Tensor) => Tensor;
+
+  constructor(readonly options: TrainerOptions) {
+    this.model = options.model;
+    this.optimizer = options.optimizer;
+    this.scheduler = options.scheduler ?? null;
+    this.loss = options.loss ?? ((output, target) => F.crossEntropy(output, target));
+    this.progress = options.progress instanceof Progress ? options.progress : new Progress(options.progress);
+    if (options.device) this.model.to(options.device);
+  }
+
+  private get callbacks(): Callback[] {
+    return this.options.callbacks ?? [];
+  }
+
+  private toDevice(t: Tensor): Tensor {
+    return this.options.device && t.device !== this.options.device ? t.to(this.options.device) : t;
+  }
+
+  /** Trains for `epochs` epochs in all (counting those a resumed run already did); returns the history. */
+  async fit(train: Batches, options: { epochs: number; validation?: Batches }): Promise<EpochLogs[]> {
+    const { epochs, validation } = options;
+    if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`fit: epochs must be a positive integer, got ${epochs}`);
+    if (this.options.seed !== undefined && this.epoch === 0) manualSeed(this.options.seed);
+    this.stopTraining = false;
+    for (const c of this.callbacks) await c.onTrainBegin?.(this);
+    while (this.epoch < epochs && !this.stopTraining) {
+      const epoch = this.epoch + 1;
+      for (const c of this.callbacks) await c.onEpochBegin?.(epoch, this);
+      const started = performance.now();
+      const lr = this.optimizer.paramGroups[0].lr;
+      const trained = await this.trainEpoch(train, epoch, epochs);
+      const logs: EpochLogs = { epoch, train_loss: trained.loss, train_acc: trained.accuracy, penalty: trained.penalty, lr, seconds: 0, rss_mb: 0 };
+      if (trained.topk !== undefined) logs[`top${this.options.topK}_acc`] = trained.topk;
+      if (validation) {
+        const val = await this.evaluate(validation);
+        logs.val_loss = val.loss;
+        logs.val_acc = val.accuracy;
+        if (val.topk !== undefined) logs[`val_top${this.options.topK}_acc`] = val.topk;
+      }
+      logs.seconds = (performance.now() - started) / 1000;
+      logs.rss_mb = Math.round(process.memoryUsage().rss / 2 ** 20);
+      if (this.scheduler && (this.options.schedulerInterval ?? 'epoch') === 'epoch') this.stepScheduler(logs);
+      this.epoch = epoch;
+      this.history.push(logs);
+      this.progress.epoch(logs, epochs);
+      for (const c of this.callbacks) await c.onEpochEnd?.(epoch, logs, this);
+    }
+    for (const c of this.callbacks) await c.onTrainEnd?.(this);
+    return this.history;
+  }
+
+  private stepScheduler(logs?: EpochLogs): void {
+    if (this.scheduler!.constructor.name !== 'ReduceLROnPlateau') return this.scheduler!.step();
+    const key = this.options.schedulerMonitor ?? (logs?.val_loss !== undefined ? 'val_loss' : 'train_loss');
+    const value = logs?.[key];
+    if (typeof value !== 'number') throw new Error(`ReduceLROnPlateau: '${key}' is not logged; set schedulerMonitor to one of ${Object.keys(logs ?? {}).join(', ')}`);
+    this.scheduler!.step(value);
+  }
+
+  private async trainEpoch(batches: Batches, epoch: number, epochs: number) {
+    this.model.train();
+    const loss = new RunningMean();
+    const penalty = new RunningMean();
+    let correct = 0;
+    let topkCorrectCount = 0;
+    let seen = 0;
+    const total = batches.length ?? NaN;
+    const started = performance.now();
+    let index = 0;
+    for await (const batch of batches) {
+      index++;
+      const step = tidy(() => {
+        const inputs = this.toDevice(batch.inputs);
+        const targets = this.toDevice(batch.targets);
+        const output = this.model.forward(inputs);
+        const dataLoss = this.loss(output, targets);
+        const regularization = this.penalty();
+        this.optimizer.zeroGrad();
+        (regularization ? dataLoss.add(regularization) : dataLoss).backward();
+        if (this.options.clipGradNorm !== undefined) clipGradNorm_(this.model.parameters(), this.options.clipGradNorm);
+        if (this.options.clipGradValue !== undefined) clipGradValue_(this.model.parameters(), this.options.clipGradValue);
+        this.optimizer.step();
+        const ks = this.options.topK ? [1, this.options.topK] : [1];
+        const hits = topkCorrect(output, targets, ks);
+        return { loss: dataLoss.item() as number, penalty: regularization ? (regularization.item() as number) : 0, size: inputs.shape[0], hits };
+      });
+      dispose(batch);
+      if (this.scheduler && this.options.schedulerInterval === 'batch') this.stepScheduler();
+      loss.add(step.loss, step.size);
+      penalty.add(step.penalty, step.size);
+      correct += step.hits[0];
+      topkCorrectCount += step.hits[1] ?? 0;
+      seen += step.size;
+      const elapsed = (performance.now() - started) / 1000;
+      this.progress.batch({ epoch, epochs, batch: index, batches: total, loss: loss.value, accuracy: correct / seen,
+        imagesPerSecond: seen / elapsed, secondsLeft: (elapsed / index) * (total - index) });
+      for (const c of this.callbacks) await c.onBatchEnd?.(index, { loss: step.loss, size: step.size }, this);
+    }
+    if (seen === 0) throw new Error('fit: the training data gave no batch');
+    return { loss: loss.value, accuracy: correct / seen, penalty: penalty.value, topk: this.options.topK ? topkCorrectCount / seen : undefined };
+  }
+
+  private penalty(): Tensor | null {
+    const regularizers = this.options.regularizers ?? [];
+    if (regularizers.length === 0) return null;
+    return regularizers.map((r) => r.penalty(this.model)).reduce((a, b) => a.add(b));
+  }
+
+  /** Loss, accuracy (and top-k) and the confusion matrix over the batches, in eval mode without gradients. */
+  async evaluate(batches: Batches): Promise<Evaluation> {
+    const wasTraining = this.model.training;
+    this.model.eval();
+    const loss = new RunningMean();
+    let correct = 0;
+    let topk = 0;
+    let seen = 0;
+    let confusion: ConfusionMatrix | null = null;
+    try {
+      for await (const batch of batches) {
+        tidy(() => noGrad(() => {
+          const targets = this.toDevice(batch.targets);
+          const output = this.model.forward(this.toDevice(batch.inputs));
+          confusion ??= new ConfusionMatrix(output.shape[1]);
+          confusion.add(output, targets);
+          const size = output.shape[0];
+          loss.add(this.loss(output, targets).item() as number, size);
+          const hits = topkCorrect(output, targets, this.options.topK ? [1, this.options.topK] : [1]);
+          correct += hits[0];
+          topk += hits[1] ?? 0;
+          seen += size;
+        }));
+        dispose(batch);
+      }
+    } finally {
+      this.model.train(wasTraining);
+    }
+    if (seen === 0 || !confusion) throw new Error('evaluate: the data gave no batch');
+    return { loss: loss.value, accuracy: correct / seen, topk: this.options.topK ? topk / seen : undefined, confusion };
+  }
+
+  /** Writes everything a resumed run needs: weights, optimizer and scheduler state, epoch, history and RNG state. */
+  saveCheckpoint(path: string, options: { withTrainingState?: boolean } = {}): void {
+    const withState = options.withTrainingState ?? true;
+    tidy(() => {
+      const optimizer = withState ? this.optimizer.stateDict() : null;
+      const info: CheckpointInfo = {
+        format: 'cnnkit-checkpoint-1', epoch: this.epoch, history: this.history, config: this.options.config,
+        ...(optimizer ? { optimizer: { paramGroups: optimizer.paramGroups, state: optimizer.state } } : {}),
+        ...(withState && this.scheduler ? { scheduler: this.scheduler.stateDict() } : {}),
+      };
+      saveCheckpoint(path, { weights: this.model.stateDict(), optimizerTensors: optimizer?.tensors, rng: withState ? getRngState() : undefined, info });
+    });
+  }
+
+  /** Continues the run saved in `path`: same weights, optimizer, scheduler, epoch, history and random state. */
+  resume(path: string, loaders: Batches[] = []): void {
+    const checkpoint = loadCheckpoint(path);
+    try {
+      const { info } = checkpoint;
+      this.model.loadStateDict(checkpoint.weights);
+      if (!info.optimizer) throw new Error(`${path} holds weights only (no optimizer state); resume from a last.safetensors checkpoint`);
+      this.optimizer.loadStateDict({ ...(info.optimizer as object), tensors: checkpoint.optimizerTensors } as never);
+      if (this.scheduler && info.scheduler) this.scheduler.loadStateDict(info.scheduler);
+      if (checkpoint.rng) setRngState(checkpoint.rng);
+      this.epoch = info.epoch;
+      this.history.splice(0, this.history.length, ...info.history);
+      // Shuffled loaders pick each epoch's order from (seed, epoch).
+      for (const loader of loaders) if (typeof loader.epoch === 'number') loader.epoch = info.epoch;
+    } finally {
+      dispose(checkpoint);
+    }
+  }
+}
