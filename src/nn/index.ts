@@ -2,6 +2,7 @@
 export * as functional from './functional.js';
 export * as init from './init.js';
 export * as regularizers from './regularizers.js';
+export * as utils from './utils.js';
 export { Module, type LoadResult } from './module.js';
 export { Buffer, Parameter } from './parameter.js';
 export { summary, type LayerSummary } from './summary.js';

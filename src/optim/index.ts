@@ -6,4 +6,4 @@ export { Adam, type AdamOptions } from './adam.js';
 export { AdamW, type AdamWOptions } from './adamw.js';
 export { RMSprop, type RMSpropOptions } from './rmsprop.js';
 export * as lrScheduler from './lr-scheduler/index.js';
-export { clipGradNorm_, clipGradValue_ } from './clip-grad.js';
+export { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';

@@ -4,7 +4,12 @@ import { checkNumber, describe } from '../torch/check.js';
 import { stack } from '../torch/functions.js';
 import { tidy } from '../torch/scope.js';
 import { Tensor } from '../torch/tensor.js';
-import { checkNonNegative } from './options.js';
+
+function checkNonNegative(value: unknown, name: string, where: string): number {
+  const n = checkNumber(value, name, where);
+  if (n < 0) throw new RangeError(`${where}: ${name} must be a non-negative number, got ${n}`);
+  return n;
+}
 
 /**
  * Scales the gradients in place so that their total norm (of all of them as one vector) is at most maxNorm,
