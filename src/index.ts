@@ -2,5 +2,8 @@
 export * as torch from './torch/index.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
+export * as optim from './optim/index.js';
+export * as data from './data/index.js';
+export * as train from './train/index.js';
 export * as models from './models/index.js';
 export { Tensor } from './torch/tensor.js';

@@ -4,7 +4,8 @@ import type { Batch } from '../data/dataset.js';
 import * as F from '../nn/functional.js';
 import type { Module } from '../nn/module.js';
 import type { Regularizer } from '../nn/regularizers.js';
-import { clipGradNorm_, clipGradValue_ } from '../optim/clip-grad.js';
+import { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';
+import { ReduceLROnPlateau, type LRScheduler } from '../optim/lr-scheduler/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { noGrad } from '../torch/autograd.js';
 import { dispose, tidy } from '../torch/scope.js';
@@ -16,12 +17,8 @@ import type { EpochLogs } from './logs.js';
 import { ConfusionMatrix, RunningMean, topkCorrect } from './metrics.js';
 import { Progress, type ProgressMode } from './progress.js';
 
-/** What the trainer needs of a scheduler: step() per epoch (or per batch), or step(metric) for ReduceLROnPlateau. */
-export interface Scheduler {
-  step(metric?: number): void;
-  stateDict(): Record<string, unknown>;
-  loadStateDict(state: Record<string, unknown>): void;
-}
+/** A learning-rate scheduler: stepped per epoch (or per batch), or with the monitored value for ReduceLROnPlateau. */
+export type Scheduler = LRScheduler | ReduceLROnPlateau;
 
 /** Batches, one epoch per iteration; DataLoader is one. */
 export type Batches = (AsyncIterable<Batch> | Iterable<Batch>) & { length?: number; epoch?: number };
@@ -120,11 +117,11 @@ export class Trainer {
   }
 
   private stepScheduler(logs?: EpochLogs): void {
-    if (this.scheduler!.constructor.name !== 'ReduceLROnPlateau') return this.scheduler!.step();
+    if (!(this.scheduler instanceof ReduceLROnPlateau)) return this.scheduler!.step();
     const key = this.options.schedulerMonitor ?? (logs?.val_loss !== undefined ? 'val_loss' : 'train_loss');
     const value = logs?.[key];
     if (typeof value !== 'number') throw new Error(`ReduceLROnPlateau: '${key}' is not logged; set schedulerMonitor to one of ${Object.keys(logs ?? {}).join(', ')}`);
-    this.scheduler!.step(value);
+    this.scheduler.step(value);
   }
 
   private async trainEpoch(batches: Batches, epoch: number, epochs: number) {

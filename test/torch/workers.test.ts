@@ -24,3 +24,13 @@ test('the addon loads in worker threads, each with its own tensors and state', a
   assert.equal(torch.isGradEnabled(), true); // grad mode is per thread
   assert.deepEqual(torch.memory(), before);
 });
+
+test('terminating a worker in the middle of libtorch calls leaves the process running', async () => {
+  for (let i = 0; i < 10; i++) {
+    const worker = new Worker(new URL('./busy-worker.js', import.meta.url));
+    await new Promise((resolve) => worker.once('message', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 5 + i));
+    assert.equal(await worker.terminate(), 1);
+  }
+  assert.equal(torch.ones([2]).sum().item(), 2);
+});

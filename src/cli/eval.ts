@@ -1,0 +1,55 @@
+// `cnnkit eval`: scores a checkpoint on a data set's test split.
+import { existsSync } from 'node:fs';
+
+import { DataLoader } from '../data/dataloader.js';
+import { getModel, type ModelOptions } from '../models/index.js';
+import { SGD } from '../optim/sgd.js';
+import { dispose } from '../torch/scope.js';
+import { loadCheckpoint, Trainer } from '../train/index.js';
+import { parseFlags } from './args.js';
+import { openDataset } from './datasets.js';
+import { UsageError } from './usage-error.js';
+
+export async function evaluate(args: string[]): Promise<void> {
+  const flags = parseFlags('eval', args, {
+    checkpoint: { type: 'string', about: 'a best.safetensors or last.safetensors of a run' },
+    dataset: { type: 'string', about: "the data set (default: the run's)" },
+    data: { type: 'string', about: 'a folder with the IDX files instead of the npm copy' },
+    'batch-size': { type: 'number', about: 'batch size (default 256)' },
+    json: { type: 'boolean', about: 'print the result as JSON' },
+  });
+  const path = flags.checkpoint as string | undefined;
+  if (!path) throw new UsageError('eval: give --checkpoint FILE (a best.safetensors or last.safetensors of a run)');
+  if (!existsSync(path)) throw new UsageError(`eval: the checkpoint ${path} does not exist`);
+  const checkpoint = loadCheckpoint(path);
+  const config = checkpoint.info.config as { dataset?: string; model?: string; modelOptions?: ModelOptions } | undefined;
+  if (!config?.model) {
+    dispose(checkpoint);
+    throw new Error(`eval: ${path} holds no run configuration (it was not written by cnnkit train)`);
+  }
+  const datasetName = (flags.dataset as string | undefined) ?? config.dataset ?? 'fashion-mnist';
+  const data = openDataset(datasetName, flags.data as string | undefined);
+  const model = getModel(config.model, config.modelOptions);
+  try {
+    model.loadStateDict(checkpoint.weights);
+  } finally {
+    dispose(checkpoint);
+  }
+  // The trainer's evaluate() is all that is used; the optimizer is a placeholder it requires.
+  const trainer = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0 }), progress: 'quiet' });
+  const batchSize = (flags['batch-size'] as number | undefined) ?? 256;
+  const result = await trainer.evaluate(new DataLoader(data.test, { batchSize }));
+  const perClass = result.confusion.perClassAccuracy();
+  if (flags.json) {
+    console.log(JSON.stringify({ loss: result.loss, accuracy: result.accuracy, perClass: Object.fromEntries(data.classes.map((c, i) => [c, perClass[i]])), confusion: result.confusion.counts }));
+    return;
+  }
+  console.log(`${datasetName} test set, ${data.test.length} images: loss ${result.loss.toFixed(4)}, accuracy ${(100 * result.accuracy).toFixed(2)} %\n`);
+  const width = Math.max(...data.classes.map((c) => c.length));
+  console.log('per class:');
+  data.classes.forEach((c, i) => console.log(`  ${c.padEnd(width)}  ${(100 * perClass[i]).toFixed(1).padStart(5)} %`));
+  console.log('\nconfusion matrix (rows: true class, columns: predicted):');
+  const cell = Math.max(4, ...result.confusion.counts.flat().map((n) => String(n).length + 1));
+  console.log(`  ${''.padEnd(width)} ${data.classes.map((_, i) => String(i).padStart(cell)).join('')}`);
+  result.confusion.counts.forEach((row, i) => console.log(`  ${data.classes[i].padEnd(width)} ${row.map((n) => String(n).padStart(cell)).join('')}`));
+}

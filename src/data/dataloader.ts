@@ -1,0 +1,140 @@
+// Batches from a dataset: optionally shuffled (seeded, a new order each epoch), collated, and with numWorkers > 0
+// loaded ahead in worker threads so that loading overlaps training.
+import { tidy } from '../torch/scope.js';
+import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
+import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
+import { checkSeed, Random, seedFromTorch } from './random.js';
+import { checkWorkerSpec, packSpec, unpack } from './transfer.js';
+import { WorkerPool } from './worker-pool.js';
+
+export interface DataLoaderOptions<S, B> {
+  /** Samples per batch (default 1). */
+  batchSize?: number;
+  /** A new random order each epoch (default false). */
+  shuffle?: boolean;
+  /** Seeds the shuffle: epoch e's order depends only on (seed, e). Without it, a seed is drawn from torch's generator once, so torch.manualSeed decides. */
+  seed?: number;
+  /** Leave out the last batch when it would be smaller than batchSize (default false). */
+  dropLast?: boolean;
+  /**
+   * Samples to batch (default: defaultCollate). With numWorkers > 0 a function cannot reach the workers:
+   * export it and pass {module: import.meta.url, name: 'myCollate'}.
+   */
+  collate?: CollateFn<S, B> | CollateRef;
+  /** Worker threads that load batches ahead (default 0: load on this thread when each batch is asked for). */
+  numWorkers?: number;
+  /** With workers, how many batches are asked for ahead of the one being consumed (default 2 per worker). */
+  prefetch?: number;
+}
+
+function checkCount(value: unknown, name: string, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new RangeError(`DataLoader: ${name} must be an integer ≥ ${min}, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * Iterate with `for await (const { inputs, targets } of loader)`, or, without workers, plain `for ... of`.
+ * Each batch belongs to the caller: dispose it (torch.dispose(batch)) when the step is done.
+ * Batches come in the same order whatever numWorkers is. Workers start with each iteration and stop when it ends,
+ * is broken off, or fails; a worker that no batch is waiting for does not keep the process alive.
+ */
+export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iterable<B> {
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly numWorkers: number;
+  readonly prefetch: number;
+  readonly seed: number;
+  /** The epoch the next iteration runs: it picks the shuffle order, and goes up by one as each iteration starts. */
+  epoch = 0;
+  private readonly collate: CollateFn<S, B> | CollateRef;
+
+  constructor(readonly dataset: Dataset<S>, options: DataLoaderOptions<S, B> = {}) {
+    if (typeof dataset?.get !== 'function' || typeof dataset.length !== 'number') throw new TypeError('DataLoader: dataset must have a length and get(i)');
+    this.batchSize = checkCount(options.batchSize ?? 1, 'batchSize', 1);
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    this.numWorkers = checkCount(options.numWorkers ?? 0, 'numWorkers', 0);
+    this.prefetch = checkCount(options.prefetch ?? 2 * this.numWorkers, 'prefetch', this.numWorkers > 0 ? 1 : 0);
+    // Only a shuffling loader draws from torch's generator, so a plain one leaves torch's random stream alone.
+    this.seed = options.seed !== undefined ? checkSeed(options.seed, 'DataLoader') : this.shuffle ? seedFromTorch() : 0;
+    this.collate = options.collate ?? (defaultCollate as unknown as CollateFn<S, B>);
+    if (typeof this.collate !== 'function' && (typeof this.collate?.module !== 'string' || typeof this.collate.name !== 'string')) {
+      throw new TypeError('DataLoader: collate must be a function or {module, name} naming an exported function');
+    }
+    if (this.numWorkers > 0) {
+      checkWorkerSpec(dataset as Dataset<unknown>);
+      if (typeof this.collate === 'function' && this.collate !== (defaultCollate as unknown)) {
+        throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, collate must reach the worker threads, which a function cannot; ` +
+          "export it from a module and pass collate: {module: import.meta.url, name: 'myCollate'}");
+      }
+    }
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  /** The sample indices of each batch of the next epoch, and moves on to the epoch after. */
+  private nextEpoch(): Int32Array[] {
+    const n = this.dataset.length;
+    let order: Int32Array;
+    if (this.shuffle) order = new Random(this.seed, this.epoch).permutation(n);
+    else order = Int32Array.from({ length: n }, (_, i) => i);
+    this.epoch++;
+    return Array.from({ length: this.length }, (_, b) => order.subarray(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize)));
+  }
+
+  /** One batch, loaded on this thread; the samples are freed once collated. */
+  private load(indices: Int32Array, collate: CollateFn<S, B>, batch: number): B {
+    return tidy(() => {
+      const samples = Array.from(indices, (i) => {
+        try {
+          return this.dataset.get(i);
+        } catch (error) {
+          throw new Error(`DataLoader: sample ${i} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
+        }
+      });
+      try {
+        return collate(samples);
+      } catch (error) {
+        throw new Error(`DataLoader: collating batch ${batch} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
+      }
+    });
+  }
+
+  *[Symbol.iterator](): Iterator<B> {
+    if (this.numWorkers > 0) throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers} batches arrive asynchronously; iterate with for await`);
+    if (typeof this.collate !== 'function') throw new TypeError('DataLoader: a {module, name} collate is imported asynchronously; iterate with for await');
+    const batches = this.nextEpoch();
+    for (let b = 0; b < batches.length; b++) yield this.load(batches[b], this.collate, b);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<B> {
+    const ref = typeof this.collate === 'function' ? null : this.collate;
+    if (this.numWorkers === 0) {
+      const collate = ref ? await importCollate<S, B>(ref) : (this.collate as CollateFn<S, B>);
+      const batches = this.nextEpoch();
+      for (let b = 0; b < batches.length; b++) yield this.load(batches[b], collate, b);
+      return;
+    }
+    const batches = this.nextEpoch();
+    if (batches.length === 0) return;
+    const pool = new WorkerPool(packSpec(this.dataset as Dataset<unknown>), ref, Math.min(this.numWorkers, batches.length), nameOf(this.dataset));
+    const queue: Promise<unknown>[] = [];
+    try {
+      for (let b = 0, asked = 0; b < batches.length; b++) {
+        for (; asked < batches.length && asked < b + this.prefetch; asked++) {
+          const reply = pool.request(asked, batches[asked]);
+          reply.catch(() => {}); // a batch that fails before its turn is reported when its turn comes
+          queue.push(reply);
+        }
+        yield unpack(await queue.shift()) as B;
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+}

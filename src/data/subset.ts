@@ -1,0 +1,31 @@
+// A view of a dataset through a list of indices, as PyTorch's Subset.
+import { checkIndex, nameOf, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
+
+export class Subset<S = Sample> implements Dataset<S> {
+  readonly indices: Int32Array;
+
+  /** Sample i of the subset is sample indices[i] of `dataset`. */
+  constructor(readonly dataset: Dataset<S>, indices: ArrayLike<number>) {
+    this.indices = Int32Array.from(indices);
+    this.indices.forEach((index, i) => {
+      if (index !== indices[i] || index < 0 || index >= dataset.length) {
+        throw new RangeError(`Subset: index ${indices[i]} (at position ${i}) is not a sample of the ${dataset.length}-sample ${nameOf(dataset)}`);
+      }
+    });
+  }
+
+  get length(): number {
+    return this.indices.length;
+  }
+
+  get(index: number): S {
+    checkIndex(this, index, 'Subset.get()');
+    return this.dataset.get(this.indices[index]);
+  }
+
+  /** Present only when the underlying dataset can itself be rebuilt in a worker. */
+  get workerSpec(): (() => WorkerSpec) | undefined {
+    if (typeof this.dataset.workerSpec !== 'function') return undefined;
+    return () => ({ module: import.meta.url, name: 'Subset', args: [this.dataset, this.indices] });
+  }
+}

@@ -1,0 +1,83 @@
+// Values that cross between threads: tensors cannot, so they travel as typed arrays + shape + dtype, datasets as their WorkerSpec.
+import { frombuffer } from '../torch/creation.js';
+import type { DType, TypedArray } from '../torch/dtype.js';
+import { Tensor } from '../torch/tensor.js';
+import { nameOf, type Dataset, type WorkerSpec } from './dataset.js';
+
+// Structured cloning drops symbols and prototypes, so packed values are tagged by key.
+const TENSOR = '__cnnkitTensor';
+const DATASET = '__cnnkitDataset';
+
+interface PackedTensor { [TENSOR]: { data: TypedArray; shape: number[]; dtype: DType } }
+/** A WorkerSpec whose arguments are packed, ready for postMessage. */
+export interface PackedSpec { module: string; name: string; args: unknown[] }
+interface PackedDataset { [DATASET]: PackedSpec }
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
+const isDataset = (v: unknown): v is Dataset<unknown> =>
+  v !== null && typeof v === 'object' && typeof (v as Dataset<unknown>).get === 'function' && typeof (v as Dataset<unknown>).length === 'number';
+
+/**
+ * Replaces tensors (copied out) and datasets (by their specs) inside arrays and plain objects.
+ * When `transfer` is given, the copies' buffers are added to it, to be moved rather than copied by postMessage.
+ */
+export function pack(value: unknown, transfer?: ArrayBuffer[]): unknown {
+  if (value instanceof Tensor) {
+    const data = value.toTypedArray();
+    transfer?.push(data.buffer as ArrayBuffer);
+    return { [TENSOR]: { data, shape: value.shape, dtype: value.dtype } } satisfies PackedTensor;
+  }
+  if (Array.isArray(value)) return value.map((v) => pack(v, transfer));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v, transfer)]));
+  if (isDataset(value)) return { [DATASET]: packSpec(value) };
+  return value;
+}
+
+/** Throws an Error naming the dataset when worker threads cannot rebuild it. */
+export function checkWorkerSpec(dataset: Dataset<unknown>): asserts dataset is Dataset<unknown> & { workerSpec(): WorkerSpec } {
+  if (typeof dataset.workerSpec !== 'function') {
+    throw new TypeError(`DataLoader: ${nameOf(dataset)} cannot be rebuilt in a worker thread: it has no workerSpec() ` +
+      `(give it one that names its module, class and constructor arguments, or use numWorkers: 0)`);
+  }
+}
+
+/** The dataset's spec with its arguments packed. */
+export function packSpec(dataset: Dataset<unknown>): PackedSpec {
+  checkWorkerSpec(dataset);
+  const spec = dataset.workerSpec();
+  return { module: spec.module, name: spec.name, args: pack(spec.args) as unknown[] };
+}
+
+/** Tensors back from packed values, sharing the transferred memory without a copy. */
+export function unpack(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(unpack);
+  if (!isPlainObject(value)) return value;
+  if (TENSOR in value) {
+    const { data, shape, dtype } = (value as unknown as PackedTensor)[TENSOR];
+    // float16 and bfloat16 were read out as float32; bool as uint8 of the same size.
+    if (dtype === 'float16' || dtype === 'bfloat16') {
+      const wide = frombuffer(data, { shape });
+      try { return wide.to(dtype); } finally { wide.dispose(); }
+    }
+    return frombuffer(data, { dtype, shape });
+  }
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)]));
+}
+
+/** Rebuilds a dataset from its packed spec: imports its module, rebuilds nested datasets and tensors, and constructs it. */
+export async function buildDataset(spec: PackedSpec): Promise<Dataset<unknown>> {
+  const exports = (await import(spec.module)) as Record<string, unknown>;
+  const Class = exports[spec.name];
+  if (typeof Class !== 'function') throw new TypeError(`${spec.module} exports no class ${spec.name}`);
+  const args = await Promise.all(spec.args.map(revive));
+  return new (Class as new (...a: unknown[]) => Dataset<unknown>)(...args);
+}
+
+async function revive(value: unknown): Promise<unknown> {
+  if (Array.isArray(value)) return Promise.all(value.map(revive));
+  if (!isPlainObject(value)) return value;
+  if (DATASET in value) return buildDataset((value as unknown as PackedDataset)[DATASET]);
+  if (TENSOR in value) return unpack(value);
+  return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await revive(v)])));
+}

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+
+import { DataLoader, Subset, TensorDataset, type Batch, type Sample } from '../../src/data/index.js';
+import * as torch from '../../src/torch/index.js';
+import { tempDir } from './idx-files.js';
+import { ExitMarkingDataset, FailingDataset, MisnamedDataset, TimedDataset } from './worker-datasets.js';
+
+torch.manualSeed(0);
+const dataset = new TensorDataset(torch.randn([50, 1, 4, 4]), torch.arange(50));
+
+/** Every batch of one pass, as plain numbers, each batch disposed. */
+async function collect<B>(loader: AsyncIterable<B>, read: (batch: B) => unknown = (b) => readBatch(b as Batch)): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const batch of loader) {
+    out.push(read(batch));
+    torch.dispose(batch);
+  }
+  return out;
+}
+const readBatch = (b: Batch) => ({ inputs: b.inputs.tolist(), targets: b.targets.tolist() });
+const targetsOf = (batches: unknown[]) => batches.map((b) => (b as { targets: number[] }).targets);
+
+test('batches are stacked samples: shapes, int64 targets, a short last batch unless dropLast', async () => {
+  const loader = new DataLoader(dataset, { batchSize: 16 });
+  assert.equal(loader.length, 4);
+  const shapes: number[][] = [];
+  for await (const { inputs, targets } of loader) {
+    shapes.push(inputs.shape);
+    assert.equal(targets.dtype, 'int64');
+    assert.deepEqual(targets.shape, [inputs.shape[0]]);
+    torch.dispose([inputs, targets]);
+  }
+  assert.deepEqual(shapes, [[16, 1, 4, 4], [16, 1, 4, 4], [16, 1, 4, 4], [2, 1, 4, 4]]);
+  const dropping = new DataLoader(dataset, { batchSize: 16, dropLast: true });
+  assert.equal(dropping.length, 3);
+  assert.deepEqual(targetsOf(await collect(dropping)).flat(), Array.from({ length: 48 }, (_, i) => i));
+  // Without workers a plain for...of works too.
+  const sync = [...new DataLoader(dataset, { batchSize: 20 })];
+  assert.deepEqual(sync.map((b) => b.inputs.shape[0]), [20, 20, 10]);
+  torch.dispose(sync);
+});
+
+test('shuffle: a permutation each epoch, a new one each epoch, the same ones for the same seed', async () => {
+  const epochs = async (seed: number, n: number) => {
+    const loader = new DataLoader(dataset, { batchSize: 8, shuffle: true, seed });
+    const orders: number[][] = [];
+    for (let e = 0; e < n; e++) orders.push(targetsOf(await collect(loader)).flat() as number[]);
+    return orders;
+  };
+  const [first, second] = await epochs(3, 2);
+  assert.deepEqual([...first].sort((a, b) => a - b), Array.from({ length: 50 }, (_, i) => i));
+  assert.notDeepEqual(first, Array.from({ length: 50 }, (_, i) => i));
+  assert.notDeepEqual(first, second);
+  torch.manualSeed(99); // the seed, not the global generator, decides
+  assert.deepEqual(await epochs(3, 2), [first, second]);
+  assert.notDeepEqual((await epochs(4, 1))[0], first);
+  // Setting the epoch replays it, e.g. when training resumes.
+  const loader = new DataLoader(dataset, { batchSize: 8, shuffle: true, seed: 3 });
+  loader.epoch = 1;
+  assert.deepEqual(targetsOf(await collect(loader)).flat(), second);
+  // Without a seed, torch.manualSeed decides.
+  const unseeded = async () => {
+    torch.manualSeed(5);
+    return targetsOf(await collect(new DataLoader(dataset, { batchSize: 50, shuffle: true })));
+  };
+  assert.deepEqual(await unseeded(), await unseeded());
+});
+
+test('numWorkers 2 gives the same batches as numWorkers 0, epoch after epoch, through a Subset too', async () => {
+  const subset = new Subset(dataset, Array.from({ length: 37 }, (_, i) => 49 - i));
+  for (const d of [dataset, subset]) {
+    const inThread = new DataLoader(d, { batchSize: 6, shuffle: true, seed: 11 });
+    const inWorkers = new DataLoader(d, { batchSize: 6, shuffle: true, seed: 11, numWorkers: 2, prefetch: 3 });
+    for (let epoch = 0; epoch < 2; epoch++) assert.deepEqual(await collect(inWorkers), await collect(inThread));
+  }
+});
+
+test('a collate exported by a module runs in the workers; a collate function cannot cross to them', async () => {
+  const collate = { module: new URL('./worker-datasets.js', import.meta.url).href, name: 'sumCollate' };
+  type Summed = { inputs: torch.Tensor; total: number };
+  const read = (b: Summed) => [b.inputs.shape, b.total];
+  const expected = [[[25, 1, 4, 4], 300], [[25, 1, 4, 4], 925]];
+  assert.deepEqual(await collect(new DataLoader<Sample, Summed>(dataset, { batchSize: 25, collate, numWorkers: 2 }), read), expected);
+  assert.deepEqual(await collect(new DataLoader<Sample, Summed>(dataset, { batchSize: 25, collate }), read), expected);
+  assert.throws(() => new DataLoader(dataset, { collate: (s) => s, numWorkers: 1 }),
+    /DataLoader: with numWorkers 1, collate must reach the worker threads, which a function cannot; export it from a module and pass collate: \{module: import\.meta\.url, name: 'myCollate'\}/);
+});
+
+test('workers load ahead while the batches before are being used', async () => {
+  const consumed: [number, number][] = [];
+  const loaded: [number, number][] = [];
+  for await (const { inputs, targets } of new DataLoader(new TimedDataset(16, 15), { batchSize: 2, numWorkers: 2 })) {
+    const start = performance.timeOrigin + performance.now();
+    while (performance.timeOrigin + performance.now() - start < 30); // a training step
+    consumed.push([start, performance.timeOrigin + performance.now()]);
+    for (const row of inputs.tolist() as [number, number][]) loaded.push(row);
+    torch.dispose([inputs, targets]);
+  }
+  const overlapping = loaded.filter(([a, b]) => consumed.some(([c, d]) => a < d && c < b));
+  assert.ok(overlapping.length >= 4, `only ${overlapping.length} of 16 samples loaded while a batch was in use`);
+});
+
+test('an error loading a sample names the sample, in workers and without', async () => {
+  for (const numWorkers of [0, 2]) {
+    await assert.rejects(collect(new DataLoader(new FailingDataset(40, 13), { batchSize: 4, numWorkers })), (e: Error) => {
+      const where = numWorkers ? ' \\(in worker thread \\d\\)' : '';
+      assert.match(e.message, new RegExp(`^DataLoader: sample 13 of FailingDataset failed${where}: cannot decode image 13\\.png$`));
+      assert.equal((e.cause as Error).message, 'cannot decode image 13.png');
+      return true;
+    });
+  }
+  await assert.rejects(collect(new DataLoader(new MisnamedDataset(8, 0), { batchSize: 4, numWorkers: 1 })),
+    /DataLoader: worker thread 0 could not rebuild MisnamedDataset \(class NoSuchDataset of file:.*worker-datasets\.js\): .*exports no class NoSuchDataset/);
+  const plain = { length: 3, get: (i: number) => ({ input: torch.zeros([1]), target: i }) };
+  assert.throws(() => new DataLoader(plain, { numWorkers: 2 }), /DataLoader: Object cannot be rebuilt in a worker thread: it has no workerSpec\(\)/);
+});
+
+test('iteration ends with its workers gone: finished, broken off, or failed', async () => {
+  const marker = join(tempDir('exits'), 'exits.log');
+  const exits = () => (existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n').length : 0);
+  const loader = new DataLoader(new ExitMarkingDataset(40, -1, marker), { batchSize: 4, numWorkers: 2 });
+  assert.equal((await collect(loader)).length, 10);
+  assert.equal(exits(), 2);
+  for await (const batch of loader) {
+    torch.dispose(batch);
+    break;
+  }
+  assert.equal(exits(), 4);
+  await assert.rejects(collect(new DataLoader(new ExitMarkingDataset(40, 21, marker), { batchSize: 4, numWorkers: 2 })), /sample 21/);
+  assert.equal(exits(), 6);
+  rmSync(dirname(marker), { recursive: true });
+});
+
+const child = (how: string) => spawnSync(process.execPath, [fileURLToPath(new URL('./early-exit.js', import.meta.url)), how], { encoding: 'utf8', timeout: 30_000 });
+
+test('breaking off iteration terminates the workers: the process exits by itself', () => {
+  const run = child('break');
+  assert.equal(run.signal, null, `the process did not exit: ${run.stderr}`);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'broke off after 2 batches');
+});
+
+test('a loader left unfinished does not keep the process alive', () => {
+  const run = child('abandon');
+  assert.equal(run.signal, null, `the process did not exit: ${run.stderr}`);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'left after a batch of 4');
+});
+
+test('an error in a worker terminates the workers too', () => {
+  const run = child('error');
+  assert.equal(run.signal, null, `the process did not exit: ${run.stderr}`);
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout.trim(), /^DataLoader: sample 9 of FailingDataset failed \(in worker thread \d\): cannot decode image 9\.png$/);
+});
+
+test('memory stays flat over many epochs, with and without workers', async () => {
+  const small = new TensorDataset(torch.randn([64, 1, 8, 8]), torch.arange(64));
+  const epochs = async (n: number, numWorkers: number) => {
+    const loader = new DataLoader(small, { batchSize: 16, shuffle: true, seed: 1, numWorkers });
+    for (let e = 0; e < n; e++) {
+      for await (const batch of loader) torch.dispose(batch);
+    }
+  };
+  await epochs(5, 0);
+  const before = torch.memory();
+  await epochs(300, 0);
+  assert.deepEqual(torch.memory(), before);
+
+  await epochs(2, 2);
+  globalThis.gc?.();
+  const rss = process.memoryUsage().rss;
+  await epochs(15, 2);
+  globalThis.gc?.();
+  assert.deepEqual(torch.memory(), before);
+  const grown = (process.memoryUsage().rss - rss) / 2 ** 20;
+  assert.ok(grown < 32, `RSS grew ${grown.toFixed(1)} MiB over 15 epochs with workers`);
+});
