@@ -5,16 +5,20 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { torch } from '../src/index.js';
 import { cases, prepare, QUICK, type CaseSpec, type Iterations } from './cases.js';
+import { runEpochCase } from './epoch.js';
 import { PytorchWorker, type PhaseTimes } from './pytorch.js';
 import { GcCounter, type GcCount } from './gc.js';
 import { formatTable, writeJson, type TableRow } from './report.js';
 import { median, timeBlock } from './timing.js';
 
+/** One epoch of Fashion-MNIST training, data loading included (bench/epoch.ts). */
+const EPOCH_CASE = 'fashion_mnist_epoch';
+
 const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
   --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})
   --quick       a fast smoke run (few iterations)
   --json FILE   also write [{case, unit, cnnkit, pytorch, ratio}] to FILE (atomically)
-  --case NAME   run only this case (repeatable); cases: ${cases.map((c) => c.name).join(', ')}
+  --case NAME   run only this case (repeatable); cases: ${cases.map((c) => c.name).join(', ')}, ${EPOCH_CASE}
   --profile     also time forward / backward / update separately on both sides, and count tensors made per step
   --verbose     print every block's time, in the order they ran, and cnnkit's live tensors around the timed loop
   --stable-malloc
@@ -45,10 +49,12 @@ function parse() {
   }
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
-  const unknown = (values.case ?? []).filter((name) => !cases.some((c) => c.name === name));
-  if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${cases.map((c) => c.name).join(', ')}`);
+  const names = [...cases.map((c) => c.name), EPOCH_CASE];
+  const unknown = (values.case ?? []).filter((name) => !names.includes(name));
+  if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${names.join(', ')}`);
   const selected = values.case ? cases.filter((c) => values.case!.includes(c.name)) : cases;
-  return { ...values, threads, selected };
+  const epochCase = !values.case || values.case.includes(EPOCH_CASE);
+  return { ...values, threads, selected, epochCase };
 }
 
 type CnnkitPhases = PhaseTimes & { tensorsMade: number };
@@ -152,6 +158,16 @@ async function main(): Promise<void> {
       console.error(`  cnnkit blocks (ms/step):  ${list(result.cnnkit)}\n  pytorch blocks (ms/step): ${list(result.pytorch)}\n` +
         `  cnnkit live tensors: ${before.numTensors} (${before.numBytes} bytes) before the timed loop, ${after.numTensors} (${after.numBytes} bytes) after`);
     }
+  }
+
+  if (options.epochCase) {
+    const images = options.quick ? 2000 : 60000;
+    process.stderr.write(`${EPOCH_CASE}: one epoch on ${images} images on each side, twice… `);
+    const result = await runEpochCase(options.threads, images);
+    process.stderr.write('done\n');
+    pytorchVersion = result.pytorchVersion;
+    rows.push({ case: EPOCH_CASE, unit: 's/epoch', cnnkit: result.cnnkit, pytorch: result.pytorch, ratio: result.pytorch / result.cnnkit,
+      blocks: { cnnkit: [result.cnnkit], pytorch: [result.pytorch] } });
   }
 
   console.log(formatTable(rows, {

@@ -12,21 +12,21 @@ const dir = mkdtempSync(join(tmpdir(), 'cnnkit-cli-'));
 
 test('cnnkit demo shows autograd and trains the lecture CNN on Fashion-MNIST into a run folder', () => {
   const out = join(dir, 'demo');
-  const run = cnnkit('demo', '--limit', '600', '--epochs', '1', '--out', out);
+  const run = cnnkit('demo', '--limit', '3000', '--epochs', '1', '--out', out);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /dy\/dx = 3x² = tensor\(\[ 3\., 12\., 27\.\]\)/);
   const accuracy = Number(/test accuracy ([\d.]+) %/.exec(run.stdout)?.[1]);
-  assert.ok(accuracy > 30, `test accuracy ${accuracy} % after one short epoch (chance: 10 %)`);
+  assert.ok(accuracy > 35, `test accuracy ${accuracy} % after one short epoch (chance: 10 %)`);
   for (const file of ['config.json', 'metrics.csv', 'learning-curves.svg', 'best.safetensors', 'last.safetensors']) assert.ok(existsSync(join(out, file)), file);
 });
 
 test('cnnkit train writes metrics.csv with the issue\'s columns, and cnnkit eval scores the checkpoint', () => {
   const out = join(dir, 'run');
-  const run = cnnkit('train', '--dataset', 'mnist', '--limit', '500', '--epochs', '2', '--batch-size', '64', '--optimizer', 'sgd', '--scheduler', 'onecycle', '--l2', '1e-4', '--out', out, '--json');
+  const run = cnnkit('train', '--dataset', 'mnist', '--limit', '2000', '--epochs', '2', '--batch-size', '64', '--optimizer', 'sgd', '--lr', '0.1', '--scheduler', 'onecycle', '--l2', '1e-4', '--out', out, '--json');
   assert.equal(run.status, 0, run.stderr);
   const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.slice(0, 2).map((l) => l.epoch), [1, 2]);
-  assert.ok(lines[2].test_acc > 0.3, `test accuracy ${lines[2].test_acc}`);
+  assert.ok(lines[2].test_acc > 0.2, `test accuracy ${lines[2].test_acc} (chance: 0.1)`);
   const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').split('\n');
   for (const column of ['epoch', 'train_loss', 'train_acc', 'val_loss', 'val_acc', 'lr', 'seconds', 'rss_mb']) assert.ok(csv[0].split(',').includes(column), column);
   const evaluation = cnnkit('eval', '--checkpoint', join(out, 'best.safetensors'), '--json');
@@ -36,7 +36,7 @@ test('cnnkit train writes metrics.csv with the issue\'s columns, and cnnkit eval
   assert.equal(scored.confusion.length, 10);
   const text = cnnkit('eval', '--checkpoint', join(out, 'best.safetensors'));
   assert.match(text.stdout, /confusion matrix \(rows: true class, columns: predicted\)/);
-  const resumed = cnnkit('train', '--dataset', 'mnist', '--limit', '500', '--epochs', '3', '--batch-size', '64', '--optimizer', 'sgd', '--scheduler', 'onecycle', '--l2', '1e-4', '--out', out, '--resume', '--json');
+  const resumed = cnnkit('train', '--dataset', 'mnist', '--limit', '2000', '--epochs', '3', '--batch-size', '64', '--optimizer', 'sgd', '--lr', '0.1', '--scheduler', 'onecycle', '--l2', '1e-4', '--out', out, '--resume', '--json');
   assert.equal(resumed.status, 0, resumed.stderr);
   assert.deepEqual(resumed.stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l).epoch), [3]);
 });

@@ -101,11 +101,14 @@ test('regularizers are added to the loss and reported apart; clipping and top-k 
   assert.equal(logs.top2_acc, 1);
 });
 
-test('memory stays flat across many epochs', async () => {
+test('memory (live tensors and RSS) stays flat across many epochs', async () => {
   const { trainer } = setup();
   const { train: t, val: v } = loaders();
   await trainer.fit(t, { epochs: 2, validation: v });
   const before = torch.memory();
+  const rssBefore = process.memoryUsage().rss;
   await trainer.fit(t, { epochs: 22, validation: v });
   assert.deepEqual(torch.memory(), before);
+  const rss = process.memoryUsage().rss;
+  assert.ok(Math.abs(rss - rssBefore) <= 0.1 * rssBefore, `RSS went from ${rssBefore} to ${rss}`);
 });
