@@ -36,7 +36,8 @@ export const trainFlags: FlagSpec = {
   l1: { type: 'number', about: 'L1 penalty on conv and linear weights' },
   l2: { type: 'number', about: 'L2 penalty on conv and linear weights' },
   scheduler: { type: 'string', about: 'onecycle, cosine, step or plateau' },
-  'early-stopping': { type: 'number', about: 'stop after this many epochs without a better val_loss, keeping the best weights' },
+  monitor: { type: 'string', about: 'what "best" means for best.safetensors and early stopping: val_loss (default) or val_acc' },
+  'early-stopping': { type: 'number', about: 'stop after this many epochs without a better monitored value, keeping the best weights' },
   epochs: { type: 'number', about: 'epochs (default 15)' },
   'batch-size': { type: 'number', about: 'batch size (default 128)' },
   limit: { type: 'number', about: 'train on the first N training images only' },
@@ -97,6 +98,8 @@ export async function train(args: string[]): Promise<void> {
   const modelName = (flags.model as string | undefined) ?? 'lecture_cnn';
   if (!listModels().includes(modelName)) throw new UsageError(`train: unknown model '${modelName}'; available: ${listModels().join(', ')}`);
   const epochs = positive(flags, 'epochs', 15, true);
+  const monitor = (flags.monitor as string | undefined) ?? 'val_loss';
+  if (monitor !== 'val_loss' && monitor !== 'val_acc') throw new UsageError(`train: --monitor must be val_loss or val_acc, got '${monitor}'`);
   const batchSize = positive(flags, 'batch-size', 128, true);
   const seed = (flags.seed as number | undefined) ?? 0;
   const valFraction = rate(flags, 'val-fraction', 1) || 0.1;
@@ -133,9 +136,9 @@ export async function train(args: string[]): Promise<void> {
   const config = { command: 'train', dataset: datasetName, model: modelName, modelOptions, flags, trainImages: trainSet.length, valImages: valSet.length };
   writeFileAtomic(join(out, 'config.json'), [Buffer.from(`${JSON.stringify(config, null, 2)}\n`)]);
 
-  const callbacks: Callback[] = [new CSVLogger(join(out, 'metrics.csv')), new ModelCheckpoint(out, { monitor: 'val_loss' })];
+  const callbacks: Callback[] = [new CSVLogger(join(out, 'metrics.csv')), new ModelCheckpoint(out, { monitor })];
   if (flags['early-stopping'] !== undefined) {
-    callbacks.push(new EarlyStopping({ monitor: 'val_loss', patience: positive(flags, 'early-stopping', 1, true), restoreBestWeights: true }));
+    callbacks.push(new EarlyStopping({ monitor, patience: positive(flags, 'early-stopping', 1, true), restoreBestWeights: true }));
   }
   const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, regularizers, callbacks, seed, config, progress: mode });
   if (flags.resume) trainer.resume(join(out, 'last.safetensors'), [trainLoader]);
@@ -143,7 +146,7 @@ export async function train(args: string[]): Promise<void> {
   const history = await trainer.fit(trainLoader, { epochs, validation: valLoader });
   writeFileAtomic(join(out, 'learning-curves.svg'), [Buffer.from(learningCurvesSvg(history))]);
 
-  // The test set is scored with the best epoch's weights (lowest val_loss).
+  // The test set is scored with the best epoch's weights (by --monitor).
   const best = loadCheckpoint(join(out, 'best.safetensors'));
   model.loadStateDict(best.weights);
   dispose(best);

@@ -50,6 +50,7 @@ test('bad command lines and files get one clear line and a non-zero exit', () =>
     [['train', '--dataset', 'imagenet'], 2, "cnnkit: unknown data set 'imagenet'; available: fashion-mnist, mnist"],
     [['train', '--epochs', '-3'], 2, 'cnnkit: train: --epochs must be a positive integer, got -3'],
     [['train', '--dropout', '1.5'], 2, 'cnnkit: train: --dropout must be at least 0 and below 1, got 1.5'],
+    [['train', '--monitor', 'val_f1'], 2, "cnnkit: train: --monitor must be val_loss or val_acc, got 'val_f1'"],
     [['train', '--optimizer', 'lbfgs'], 2, "cnnkit: train: unknown optimizer 'lbfgs'; valid: sgd, adam, adamw"],
     [['train', '--lr', 'fast'], 2, "cnnkit: train: --lr must be a number, got 'fast'"],
     [['eval'], 2, 'cnnkit: eval: give --checkpoint FILE (a best.safetensors or last.safetensors of a run)'],
