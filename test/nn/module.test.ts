@@ -172,3 +172,15 @@ test('summary lists each layer with its output shape and parameters', () => {
   assert.ok(model.training, 'the mode is restored');
   assert.ok(!Object.hasOwn(model.at(0), 'forward'), 'forward is restored');
 });
+
+test('Sequential frees each intermediate handle once the next layer has used it', () => {
+  const seq = new nn.Sequential(new nn.ReLU(), new nn.Identity(), new nn.Tanh(), new nn.Identity(), new nn.Sigmoid());
+  const x = torch.tensor([-1, 0, 2], { dtype: 'float32', requiresGrad: true });
+  const before = torch.memory().numTensors;
+  const y = seq.forward(x);
+  assert.equal(torch.memory().numTensors, before + 1, 'only the output is left');
+  assert.ok(!x.isDisposed, 'the input stays');
+  assertValues(y, [0, 0, 2].map((v) => 1 / (1 + Math.exp(-Math.tanh(v)))), 1e-6);
+  y.sum().backward(); // autograd kept what backward needs
+  assert.equal(x.grad!.shape[0], 3);
+});
