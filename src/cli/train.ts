@@ -1,6 +1,6 @@
 // `cnnkit train`: trains a model on a named data set and writes the run folder
 // (config.json, metrics.csv, best.safetensors, last.safetensors, learning-curves.svg).
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,7 +13,7 @@ import type { Module } from '../nn/module.js';
 import { l1, l2, type Regularizer } from '../nn/regularizers.js';
 import { Adam, AdamW, SGD, type Optimizer } from '../optim/index.js';
 import { CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, StepLR } from '../optim/lr-scheduler/index.js';
-import { setNumThreads } from '../torch/runtime.js';
+import { manualSeed, setNumThreads } from '../torch/runtime.js';
 import { dispose } from '../torch/scope.js';
 import { CSVLogger, EarlyStopping, learningCurvesSvg, loadCheckpoint, ModelCheckpoint, Trainer, type Callback, type Scheduler } from '../train/index.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -105,8 +105,17 @@ export async function train(args: string[]): Promise<void> {
   const valFraction = rate(flags, 'val-fraction', 1) || 0.1;
   const workers = rate(flags, 'workers');
   setNumThreads(positive(flags, 'threads', availableParallelism(), true));
+  manualSeed(seed); // the model's initial weights too
   const out = (flags.out as string | undefined) ?? join('runs', `${datasetName}-${modelName}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-  if (flags.resume && !existsSync(join(out, 'last.safetensors'))) throw new UsageError(`train: --resume needs ${join(out, 'last.safetensors')}; give the run folder with --out`);
+  if (flags.resume) {
+    if (!existsSync(join(out, 'last.safetensors'))) throw new UsageError(`train: --resume needs ${join(out, 'last.safetensors')}; give the run folder with --out`);
+    // A one-cycle or cosine schedule is laid out over the run's epochs, so a resumed run keeps their number.
+    const previous = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).flags as Flags;
+    const planned = (previous.epochs as number | undefined) ?? 15;
+    if ((flags.scheduler === 'onecycle' || flags.scheduler === 'cosine') && planned !== epochs) {
+      throw new UsageError(`train: --resume continues a ${flags.scheduler} schedule planned over ${planned} epochs; give --epochs ${planned}`);
+    }
+  }
   mkdirSync(out, { recursive: true });
   const mode = flags.quiet ? 'quiet' : flags.json ? 'json' : undefined;
 
