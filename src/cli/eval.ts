@@ -3,14 +3,13 @@ import { existsSync } from 'node:fs';
 
 import { DataLoader } from '../data/dataloader.js';
 import { getModel, type ModelOptions } from '../models/index.js';
-import { SGD } from '../optim/sgd.js';
 import { dispose } from '../torch/scope.js';
-import { loadCheckpoint, Trainer } from '../train/index.js';
+import { evaluate, loadCheckpoint } from '../train/index.js';
 import { parseFlags } from './args.js';
 import { openDataset } from './datasets.js';
 import { UsageError } from './usage-error.js';
 
-export async function evaluate(args: string[]): Promise<void> {
+export async function evaluateCommand(args: string[]): Promise<void> {
   const flags = parseFlags('eval', args, {
     checkpoint: { type: 'string', about: 'a best.safetensors or last.safetensors of a run' },
     dataset: { type: 'string', about: "the data set (default: the run's)" },
@@ -35,10 +34,8 @@ export async function evaluate(args: string[]): Promise<void> {
   } finally {
     dispose(checkpoint);
   }
-  // The trainer's evaluate() is all that is used; the optimizer is a placeholder it requires.
-  const trainer = new Trainer({ model, optimizer: new SGD(model.parameters(), { lr: 0 }), progress: 'quiet' });
   const batchSize = (flags['batch-size'] as number | undefined) ?? 256;
-  const result = await trainer.evaluate(new DataLoader(data.test, { batchSize }));
+  const result = await evaluate(model, new DataLoader(data.test, { batchSize }));
   const perClass = result.confusion.perClassAccuracy();
   if (flags.json) {
     console.log(JSON.stringify({ loss: result.loss, accuracy: result.accuracy, perClass: Object.fromEntries(data.classes.map((c, i) => [c, perClass[i]])), confusion: result.confusion.counts }));

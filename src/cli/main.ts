@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `cnnkit` command: parses the sub-command and hands over to its file; errors become one line.
 import { demo } from './demo.js';
-import { evaluate } from './eval.js';
+import { evaluateCommand } from './eval.js';
 import { info } from './info.js';
 import { train } from './train.js';
 import { UsageError } from './usage-error.js';
@@ -9,7 +9,7 @@ import { UsageError } from './usage-error.js';
 const commands: Record<string, { run: (args: string[]) => void | Promise<void>; about: string }> = {
   demo: { run: demo, about: 'a short tour: tensors, autograd, and a tiny CNN trained on synthetic images' },
   train: { run: train, about: 'train a model on a data set; writes a run folder with metrics, checkpoints and curves' },
-  eval: { run: evaluate, about: 'score a checkpoint on a test set: loss, accuracy, per-class accuracy, confusion matrix' },
+  eval: { run: evaluateCommand, about: 'score a checkpoint on a test set: loss, accuracy, per-class accuracy, confusion matrix' },
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
 };
 

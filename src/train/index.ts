@@ -1,5 +1,6 @@
 // The train namespace: the Trainer, its callbacks, metrics, checkpoints and learning curves.
-export { Trainer, type Batches, type Evaluation, type Scheduler, type TrainerOptions } from './trainer.js';
+export { Trainer, type Batches, type Scheduler, type TrainerOptions } from './trainer.js';
+export { evaluate, type EvaluateOptions, type Evaluation } from './evaluate.js';
 export { Monitor, type Callback, type Mode } from './callback.js';
 export { EarlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
 export { ModelCheckpoint, type ModelCheckpointOptions } from './model-checkpoint.js';

@@ -7,14 +7,14 @@ import type { Regularizer } from '../nn/regularizers.js';
 import { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';
 import { ReduceLROnPlateau, type LRScheduler } from '../optim/lr-scheduler/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
-import { noGrad } from '../torch/autograd.js';
 import { dispose, tidy } from '../torch/scope.js';
 import { getRngState, manualSeed, setRngState } from '../torch/runtime.js';
 import type { Tensor } from '../torch/tensor.js';
 import type { Callback } from './callback.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import type { EpochLogs } from './logs.js';
-import { ConfusionMatrix, RunningMean, topkCorrect } from './metrics.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import { RunningMean, topkCorrect } from './metrics.js';
 import { Progress, type ProgressMode } from './progress.js';
 
 /** A learning-rate scheduler: stepped per epoch (or per batch), or with the monitored value for ReduceLROnPlateau. */
@@ -45,13 +45,6 @@ export interface TrainerOptions {
   progress?: ProgressMode | Progress;
   /** Saved with checkpoints, so a run can be rebuilt from its files (model name and options, …). */
   config?: Record<string, unknown>;
-}
-
-export interface Evaluation {
-  loss: number;
-  accuracy: number;
-  topk?: number;
-  confusion: ConfusionMatrix;
 }
 
 export class Trainer {
@@ -174,35 +167,8 @@ export class Trainer {
   }
 
   /** Loss, accuracy (and top-k) and the confusion matrix over the batches, in eval mode without gradients. */
-  async evaluate(batches: Batches): Promise<Evaluation> {
-    const wasTraining = this.model.training;
-    this.model.eval();
-    const loss = new RunningMean();
-    let correct = 0;
-    let topk = 0;
-    let seen = 0;
-    let confusion: ConfusionMatrix | null = null;
-    try {
-      for await (const batch of batches) {
-        tidy(() => noGrad(() => {
-          const targets = this.toDevice(batch.targets);
-          const output = this.model.forward(this.toDevice(batch.inputs));
-          confusion ??= new ConfusionMatrix(output.shape[1]);
-          confusion.add(output, targets);
-          const size = output.shape[0];
-          loss.add(this.loss(output, targets).item() as number, size);
-          const hits = topkCorrect(output, targets, this.options.topK ? [1, this.options.topK] : [1]);
-          correct += hits[0];
-          topk += hits[1] ?? 0;
-          seen += size;
-        }));
-        dispose(batch);
-      }
-    } finally {
-      this.model.train(wasTraining);
-    }
-    if (seen === 0 || !confusion) throw new Error('evaluate: the data gave no batch');
-    return { loss: loss.value, accuracy: correct / seen, topk: this.options.topK ? topk / seen : undefined, confusion };
+  evaluate(batches: Batches): Promise<Evaluation> {
+    return evaluate(this.model, batches, { loss: this.loss, topK: this.options.topK, device: this.options.device });
   }
 
   /** Writes everything a resumed run needs: weights, optimizer and scheduler state, epoch, history and RNG state. */

@@ -7,7 +7,6 @@ import { test } from 'node:test';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
 import { nn, torch } from '../../src/index.js';
-import type { Tensor } from '../../src/index.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { CSVLogger, EarlyStopping, learningCurvesSvg, loadCheckpoint, ModelCheckpoint, Trainer } from '../../src/train/index.js';
 

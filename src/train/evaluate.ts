@@ -1,0 +1,57 @@
+// Scoring a model on batches: loss, accuracy, top-k and the confusion matrix, in eval mode without gradients.
+import type { Batch } from '../data/dataset.js';
+import * as F from '../nn/functional.js';
+import type { Module } from '../nn/module.js';
+import { noGrad } from '../torch/autograd.js';
+import { dispose, tidy } from '../torch/scope.js';
+import type { Tensor } from '../torch/tensor.js';
+import { ConfusionMatrix, RunningMean, topkCorrect } from './metrics.js';
+
+export interface Evaluation {
+  loss: number;
+  accuracy: number;
+  topk?: number;
+  confusion: ConfusionMatrix;
+}
+
+export interface EvaluateOptions {
+  /** Default: cross entropy. */
+  loss?: (output: Tensor, target: Tensor) => Tensor;
+  topK?: number;
+  device?: string;
+}
+
+/** Scores `model` on every batch (freeing each), then restores the model's training mode. */
+export async function evaluate(model: Module, batches: AsyncIterable<Batch> | Iterable<Batch>, options: EvaluateOptions = {}): Promise<Evaluation> {
+  const lossOf = options.loss ?? ((output: Tensor, target: Tensor) => F.crossEntropy(output, target));
+  const toDevice = (t: Tensor) => (options.device && t.device !== options.device ? t.to(options.device) : t);
+  const ks = options.topK ? [1, options.topK] : [1];
+  const wasTraining = model.training;
+  model.eval();
+  const loss = new RunningMean();
+  let correct = 0;
+  let topk = 0;
+  let seen = 0;
+  let confusion: ConfusionMatrix | null = null;
+  try {
+    for await (const batch of batches) {
+      tidy(() => noGrad(() => {
+        const targets = toDevice(batch.targets);
+        const output = model.forward(toDevice(batch.inputs));
+        confusion ??= new ConfusionMatrix(output.shape[1]);
+        confusion.add(output, targets);
+        const size = output.shape[0];
+        loss.add(lossOf(output, targets).item() as number, size);
+        const hits = topkCorrect(output, targets, ks);
+        correct += hits[0];
+        topk += hits[1] ?? 0;
+        seen += size;
+      }));
+      dispose(batch);
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  if (seen === 0 || !confusion) throw new Error('evaluate: the data gave no batch');
+  return { loss: loss.value, accuracy: correct / seen, topk: options.topK ? topk / seen : undefined, confusion };
+}
