@@ -7,7 +7,7 @@ import { train } from './train.js';
 export async function demo(args: string[]): Promise<void> {
   const flags = parseFlags('demo', args, {
     epochs: { type: 'number', about: 'epochs (default 3)' },
-    limit: { type: 'number', about: 'training images (default 12000)' },
+    limit: { type: 'number', about: 'training images (default 30000)' },
     out: { type: 'string', about: 'the run folder (default runs/demo)' },
   });
   console.log(`cnnkit on libtorch ${torch.version}, CUDA ${torch.cuda.isAvailable() ? 'available' : 'not available'}\n`);
@@ -23,7 +23,7 @@ export async function demo(args: string[]): Promise<void> {
   });
   const out = (flags.out as string | undefined) ?? 'runs/demo';
   await train(['--dataset', 'fashion-mnist', '--model', 'lecture_cnn', '--batch-norm', '--dropout', '0.5',
-    '--epochs', String(flags.epochs ?? 3), '--limit', String(flags.limit ?? 12000), '--out', out]);
+    '--epochs', String(flags.epochs ?? 3), '--limit', String(flags.limit ?? 30000), '--out', out]);
   console.log(`\nthe run folder ${out} holds config.json, metrics.csv, learning-curves.svg, best.safetensors and last.safetensors`);
   console.log(`score it again with: npx cnnkit eval --checkpoint ${out}/best.safetensors`);
 }
