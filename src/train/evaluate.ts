@@ -21,11 +21,20 @@ export interface EvaluateOptions {
   device?: string;
 }
 
+/** The default loss of training and scoring: cross entropy of logits against class indices or probabilities. */
+export const defaultLoss = (output: Tensor, target: Tensor): Tensor => F.crossEntropy(output, target);
+
+/** A batch tensor on the model's device (unchanged where no device is set or it is there already). */
+export const onDevice = (t: Tensor, device?: string): Tensor => (device && t.device !== device ? t.to(device) : t);
+
+/** The k of each accuracy counted: top-1, and top-k when asked for. */
+export const accuracyKs = (topK?: number): number[] => (topK ? [1, topK] : [1]);
+
 /** Scores `model` on every batch (freeing each), then restores the model's training mode. */
 export async function evaluate(model: Module, batches: AsyncIterable<Batch> | Iterable<Batch>, options: EvaluateOptions = {}): Promise<Evaluation> {
-  const lossOf = options.loss ?? ((output: Tensor, target: Tensor) => F.crossEntropy(output, target));
-  const toDevice = (t: Tensor) => (options.device && t.device !== options.device ? t.to(options.device) : t);
-  const ks = options.topK ? [1, options.topK] : [1];
+  const lossOf = options.loss ?? defaultLoss;
+  const toDevice = (t: Tensor) => onDevice(t, options.device);
+  const ks = accuracyKs(options.topK);
   const wasTraining = model.training;
   model.eval();
   const loss = new RunningMean();

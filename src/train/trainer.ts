@@ -1,7 +1,6 @@
 // The Trainer: fits a model with a loss, an optimizer, an optional scheduler, regularizers, gradient clipping,
 // metrics and callbacks; every step runs in a tidy scope, so memory stays flat across epochs.
 import type { Batch } from '../data/dataset.js';
-import * as F from '../nn/functional.js';
 import type { Module } from '../nn/module.js';
 import type { Regularizer } from '../nn/regularizers.js';
 import { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';
@@ -13,7 +12,7 @@ import type { Tensor } from '../torch/tensor.js';
 import type { Callback } from './callback.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import type { EpochLogs } from './logs.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import { accuracyKs, defaultLoss, evaluate, onDevice, type Evaluation } from './evaluate.js';
 import { RunningMean, topkCorrect } from './metrics.js';
 import { Progress, type ProgressMode } from './progress.js';
 
@@ -63,7 +62,7 @@ export class Trainer {
     this.model = options.model;
     this.optimizer = options.optimizer;
     this.scheduler = options.scheduler ?? null;
-    this.loss = options.loss ?? ((output, target) => F.crossEntropy(output, target));
+    this.loss = options.loss ?? defaultLoss;
     this.progress = options.progress instanceof Progress ? options.progress : new Progress(options.progress);
     if (options.device) this.model.to(options.device);
   }
@@ -72,9 +71,6 @@ export class Trainer {
     return this.options.callbacks ?? [];
   }
 
-  private toDevice(t: Tensor): Tensor {
-    return this.options.device && t.device !== this.options.device ? t.to(this.options.device) : t;
-  }
 
   /** Trains for `epochs` epochs in all (counting those a resumed run already did); returns the history. */
   async fit(train: Batches, options: { epochs: number; validation?: Batches }): Promise<EpochLogs[]> {
@@ -130,8 +126,8 @@ export class Trainer {
     for await (const batch of batches) {
       index++;
       const step = tidy(() => {
-        const inputs = this.toDevice(batch.inputs);
-        const targets = this.toDevice(batch.targets);
+        const inputs = onDevice(batch.inputs, this.options.device);
+        const targets = onDevice(batch.targets, this.options.device);
         const output = this.model.forward(inputs);
         const dataLoss = this.loss(output, targets);
         const regularization = this.penalty();
@@ -140,8 +136,7 @@ export class Trainer {
         if (this.options.clipGradNorm !== undefined) clipGradNorm_(this.model.parameters(), this.options.clipGradNorm);
         if (this.options.clipGradValue !== undefined) clipGradValue_(this.model.parameters(), this.options.clipGradValue);
         this.optimizer.step();
-        const ks = this.options.topK ? [1, this.options.topK] : [1];
-        const hits = topkCorrect(output, targets, ks);
+        const hits = topkCorrect(output, targets, accuracyKs(this.options.topK));
         return { loss: dataLoss.item() as number, penalty: regularization ? (regularization.item() as number) : 0, size: inputs.shape[0], hits };
       });
       dispose(batch);
