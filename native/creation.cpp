@@ -1,6 +1,8 @@
 // Tensor creation: from JS data, constant fills, ranges and random draws (libtorch's default generator).
 #include <cstring>
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "binding.h"
 
 namespace cnnkit {
@@ -42,6 +44,13 @@ void registerCreation(Napi::Env env, Napi::Object exports) {
   def(env, exports, "rand", [](Shape s, Dtype d, Device v) { return at::rand(s, options(d, v)); });
   def(env, exports, "randn", [](Shape s, Dtype d, Device v) { return at::randn(s, options(d, v)); });
   def(env, exports, "randint", [](int64_t low, int64_t high, Shape s, Dtype d, Device v) { return at::randint(low, high, s, options(d, v)); });
+  // Draws from a generator of their own, seeded by the caller: reproducible whichever thread draws, unlike the default one.
+  def(env, exports, "randSeeded", [](Shape s, int64_t seed, Dtype d, Device v) {
+    return at::rand(s, at::detail::createCPUGenerator(static_cast<uint64_t>(seed)), options(d, c10::nullopt)).to(v.value_or(at::kCPU));
+  });
+  def(env, exports, "randnSeeded", [](Shape s, int64_t seed, Dtype d, Device v) {
+    return at::randn(s, at::detail::createCPUGenerator(static_cast<uint64_t>(seed)), options(d, c10::nullopt)).to(v.value_or(at::kCPU));
+  });
   def(env, exports, "randperm", [](int64_t n, Dtype d, Device v) { return at::randperm(n, options(d, v)); });
   def(env, exports, "zerosLike", [](const at::Tensor& t, Dtype d, Device v) { return at::zeros_like(t, options(d, v)); });
   def(env, exports, "onesLike", [](const at::Tensor& t, Dtype d, Device v) { return at::ones_like(t, options(d, v)); });

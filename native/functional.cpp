@@ -82,6 +82,11 @@ void registerFunctional(Napi::Env env, Napi::Object exports) {
       default: return at::_upsample_nearest_exact2d(x, size, scaleH, scaleW);
     }
   });
+  // Antialiased downsampling, as torchvision's resize(antialias=True) and PIL do.
+  def(env, exports, "upsample2dAntialias", [](const T& x, std::string mode, Ints size, bool alignCorners) {
+    if (choose(mode, {"bilinear", "bicubic"}, "antialiased interpolate mode") == 0) return at::_upsample_bilinear2d_aa(x, size, alignCorners, c10::nullopt, c10::nullopt);
+    return at::_upsample_bicubic2d_aa(x, size, alignCorners, c10::nullopt, c10::nullopt);
+  });
   def(env, exports, "gridSample", [](const T& x, const T& grid, std::string mode, std::string padding, bool alignCorners) {
     return at::grid_sampler(x, grid, choose(mode, {"bilinear", "nearest", "bicubic"}, "gridSample mode"),
                             choose(padding, {"zeros", "border", "reflection"}, "gridSample paddingMode"), alignCorners);

@@ -30,6 +30,8 @@ void registerMath(Napi::Env env, Napi::Object exports) {
   BINARY("le", le); BINARY("gt", gt); BINARY("ge", ge); BINARY("logicalAnd", logical_and); BINARY("logicalOr", logical_or);
   BINARY("logicalXor", logical_xor); BINARY("fmod", fmod);
 #undef BINARY
+  def(env, exports, "histc", [](const at::Tensor& t, int64_t bins, at::Scalar lo, at::Scalar hi) { return at::histc(t, bins, lo, hi); });
+  def(env, exports, "bincount", [](const at::Tensor& t, c10::optional<at::Tensor> weights, int64_t minlength) { return at::bincount(t, weights, minlength); });
   def(env, exports, "add", [](const at::Tensor& a, const Operand& b, at::Scalar alpha) { return at::add(a, b.tensor, alpha); });
   def(env, exports, "sub", [](const at::Tensor& a, const Operand& b, at::Scalar alpha) { return at::sub(a, b.tensor, alpha); });
   def(env, exports, "rsub", [](const at::Tensor& a, const Operand& b) { return at::rsub(a, b.tensor); });

@@ -3,7 +3,7 @@
 import { tidy } from '../torch/scope.js';
 import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
 import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
-import { checkSeed, Random, seedFromTorch } from './random.js';
+import { checkSeed, Random, seedFromTorch, withRandom } from './random.js';
 import { checkWorkerSpec, packSpec, unpack } from './transfer.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -12,7 +12,11 @@ export interface DataLoaderOptions<S, B> {
   batchSize?: number;
   /** A new random order each epoch (default false). */
   shuffle?: boolean;
-  /** Seeds the shuffle: epoch e's order depends only on (seed, e). Without it, a seed is drawn from torch's generator once, so torch.manualSeed decides. */
+  /**
+   * Seeds the shuffle and the samples' random transforms: epoch e's order depends only on (seed, e), and sample i's
+   * augmentation only on (seed, e, i), whichever worker makes it. Without it, a shuffling loader draws a seed from
+   * torch's generator once, so torch.manualSeed decides; a plain one uses 0.
+   */
   seed?: number;
   /** Leave out the last batch when it would be smaller than batchSize (default false). */
   dropLast?: boolean;
@@ -78,21 +82,21 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
   }
 
   /** The sample indices of each batch of the next epoch, and moves on to the epoch after. */
-  private nextEpoch(): Int32Array[] {
+  private nextEpoch(): { epoch: number; batches: Int32Array[] } {
     const n = this.dataset.length;
     let order: Int32Array;
     if (this.shuffle) order = new Random(this.seed, this.epoch).permutation(n);
     else order = Int32Array.from({ length: n }, (_, i) => i);
-    this.epoch++;
-    return Array.from({ length: this.length }, (_, b) => order.subarray(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize)));
+    const epoch = this.epoch++;
+    return { epoch, batches: Array.from({ length: this.length }, (_, b) => order.subarray(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize))) };
   }
 
   /** One batch, loaded on this thread; the samples are freed once collated. */
-  private load(indices: Int32Array, collate: CollateFn<S, B>, batch: number): B {
+  private load(indices: Int32Array, collate: CollateFn<S, B>, batch: number, epoch: number): B {
     return tidy(() => {
       const samples = Array.from(indices, (i) => {
         try {
-          return this.dataset.get(i);
+          return withRandom(new Random(this.seed, epoch, i), () => this.dataset.get(i));
         } catch (error) {
           throw new Error(`DataLoader: sample ${i} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
         }
@@ -108,26 +112,26 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
   *[Symbol.iterator](): Iterator<B> {
     if (this.numWorkers > 0) throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers} batches arrive asynchronously; iterate with for await`);
     if (typeof this.collate !== 'function') throw new TypeError('DataLoader: a {module, name} collate is imported asynchronously; iterate with for await');
-    const batches = this.nextEpoch();
-    for (let b = 0; b < batches.length; b++) yield this.load(batches[b], this.collate, b);
+    const { epoch, batches } = this.nextEpoch();
+    for (let b = 0; b < batches.length; b++) yield this.load(batches[b], this.collate, b, epoch);
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<B> {
     const ref = typeof this.collate === 'function' ? null : this.collate;
     if (this.numWorkers === 0) {
       const collate = ref ? await importCollate<S, B>(ref) : (this.collate as CollateFn<S, B>);
-      const batches = this.nextEpoch();
-      for (let b = 0; b < batches.length; b++) yield this.load(batches[b], collate, b);
+      const { epoch, batches } = this.nextEpoch();
+      for (let b = 0; b < batches.length; b++) yield this.load(batches[b], collate, b, epoch);
       return;
     }
-    const batches = this.nextEpoch();
+    const { epoch, batches } = this.nextEpoch();
     if (batches.length === 0) return;
     const pool = new WorkerPool(packSpec(this.dataset as Dataset<unknown>), ref, Math.min(this.numWorkers, batches.length), nameOf(this.dataset));
     const queue: Promise<unknown>[] = [];
     try {
       for (let b = 0, asked = 0; b < batches.length; b++) {
         for (; asked < batches.length && asked < b + this.prefetch; asked++) {
-          const reply = pool.request(asked, batches[asked]);
+          const reply = pool.request(asked, batches[asked], [this.seed, epoch]);
           reply.catch(() => {}); // a batch that fails before its turn is reported when its turn comes
           queue.push(reply);
         }

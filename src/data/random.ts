@@ -51,6 +51,54 @@ export class Random {
     return r % n;
   }
 
+  /** Uniform on [low, high). */
+  uniform(low = 0, high = 1): number {
+    // 53 random bits, as Python's random.random().
+    const u = ((this.nextUint32() >>> 5) * 67108864 + (this.nextUint32() >>> 6)) / 9007199254740992;
+    return low + (high - low) * u;
+  }
+
+  /** An integer in [low, high], both ends included. */
+  integer(low: number, high: number): number {
+    return low + this.below(high - low + 1);
+  }
+
+  /** True with probability p. */
+  bernoulli(p: number): boolean {
+    return this.uniform() < p;
+  }
+
+  /** Normal with the given mean and standard deviation (Box-Muller). */
+  normal(mean = 0, std = 1): number {
+    const u = 1 - this.uniform(); // (0, 1]: log(u) is finite
+    return mean + std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
+  }
+
+  /** Gamma(shape, 1) (Marsaglia-Tsang; shape < 1 boosted by u^(1/shape)). */
+  gamma(shape: number): number {
+    if (shape < 1) return this.gamma(shape + 1) * Math.pow(1 - this.uniform(), 1 / shape);
+    const d = shape - 1 / 3;
+    const c = 1 / Math.sqrt(9 * d);
+    for (;;) {
+      const x = this.normal();
+      const v = (1 + c * x) ** 3;
+      if (v <= 0) continue;
+      const u = 1 - this.uniform();
+      if (Math.log(u) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
+    }
+  }
+
+  /** Beta(a, b), as numpy's beta (mixup's λ). */
+  beta(a: number, b: number): number {
+    const x = this.gamma(a);
+    return x / (x + this.gamma(b));
+  }
+
+  /** A seed for torch.rand/randn({seed}): whole-tensor draws that this generator decides. */
+  seed(): number {
+    return (this.nextUint32() >>> 11) * 4294967296 + this.nextUint32(); // 53 bits
+  }
+
   /** A random permutation of 0..n-1 (Fisher-Yates). */
   permutation(n: number): Int32Array {
     const p = new Int32Array(n);
@@ -70,4 +118,26 @@ function rotl(x: number, k: number): number {
 /** A seed drawn from torch's global generator, so that torch.manualSeed makes unseeded shuffles reproducible, as in PyTorch. */
 export function seedFromTorch(): number {
   return tidy(() => Number(randint(0, 2 ** 31 - 1, [1]).item()));
+}
+
+let current: Random | null = null;
+
+/** Runs fn with `random` as the generator that currentRandom() returns (the DataLoader sets one per sample). */
+export function withRandom<T>(random: Random, fn: () => T): T {
+  const outer = current;
+  current = random;
+  try {
+    return fn();
+  } finally {
+    current = outer;
+  }
+}
+
+/**
+ * The generator random transforms draw from: the one the DataLoader set for this sample (seeded by the loader's seed,
+ * the epoch and the sample's index, so augmentations are the same whichever worker thread makes them), or else a fresh
+ * one seeded from torch's generator, so that torch.manualSeed decides.
+ */
+export function currentRandom(): Random {
+  return current ?? new Random(seedFromTorch());
 }

@@ -1,4 +1,5 @@
-// Values that cross between threads: tensors cannot, so they travel as typed arrays + shape + dtype, datasets as their WorkerSpec.
+// Values that cross between threads: tensors cannot, so they travel as typed arrays + shape + dtype; datasets and other
+// rebuildable objects (transforms) as their WorkerSpec.
 import { frombuffer } from '../torch/creation.js';
 import type { DType, TypedArray } from '../torch/dtype.js';
 import { Tensor } from '../torch/tensor.js';
@@ -17,9 +18,11 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 const isDataset = (v: unknown): v is Dataset<unknown> =>
   v !== null && typeof v === 'object' && typeof (v as Dataset<unknown>).get === 'function' && typeof (v as Dataset<unknown>).length === 'number';
+const isRebuildable = (v: unknown): v is { workerSpec(): WorkerSpec } =>
+  v !== null && typeof v === 'object' && typeof (v as { workerSpec?: unknown }).workerSpec === 'function';
 
 /**
- * Replaces tensors (copied out) and datasets (by their specs) inside arrays and plain objects.
+ * Replaces tensors (copied out), datasets and other objects with a workerSpec() (by their specs) inside arrays and plain objects.
  * When `transfer` is given, the copies' buffers are added to it, to be moved rather than copied by postMessage.
  */
 export function pack(value: unknown, transfer?: ArrayBuffer[]): unknown {
@@ -30,7 +33,7 @@ export function pack(value: unknown, transfer?: ArrayBuffer[]): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => pack(v, transfer));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v, transfer)]));
-  if (isDataset(value)) return { [DATASET]: packSpec(value) };
+  if (isDataset(value) || isRebuildable(value)) return { [DATASET]: packSpec(value as Dataset<unknown>) };
   return value;
 }
 

@@ -40,14 +40,14 @@ export class WorkerPool {
     });
   }
 
-  /** The packed batch made of the given samples. */
-  request(batch: number, indices: Int32Array): Promise<unknown> {
+  /** The packed batch made of the given samples; seeds = [loader seed, epoch] seed each sample's random transforms. */
+  request(batch: number, indices: Int32Array, seeds: [number, number]): Promise<unknown> {
     const slot = this.slots.reduce((best, s) => (!s.failure && (best.failure || s.pending.size < best.pending.size) ? s : best));
     if (slot.failure) return Promise.reject(slot.failure);
     return new Promise((resolve, reject) => {
       slot.pending.set(batch, { resolve, reject });
       slot.worker.ref(); // a batch is awaited: keep the process alive for it
-      slot.worker.postMessage({ batch, indices });
+      slot.worker.postMessage({ batch, indices, seeds });
     });
   }
 

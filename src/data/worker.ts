@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tidy } from '../torch/scope.js';
 import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
 import type { Dataset } from './dataset.js';
+import { Random, withRandom } from './random.js';
 import { buildDataset, pack, type PackedSpec } from './transfer.js';
 
 const { spec, collate, stop } = workerData as { spec: PackedSpec; collate: CollateRef | null; stop: Int32Array };
@@ -19,12 +20,12 @@ const ready: Promise<[Dataset<unknown>, CollateFn<unknown, unknown>]> = Promise.
 ]);
 ready.catch((error) => port.postMessage({ fatal: asError(error) }));
 
-port.on('message', async (message: { batch: number; indices: Int32Array } | 'close') => {
+port.on('message', async (message: { batch: number; indices: Int32Array; seeds: [number, number] } | 'close') => {
   if (message === 'close') {
     port.close(); // nothing else keeps this thread alive, so it exits
     return;
   }
-  const { batch, indices } = message;
+  const { batch, indices, seeds } = message;
   let dataset: Dataset<unknown>;
   let collateFn: CollateFn<unknown, unknown>;
   try {
@@ -38,7 +39,8 @@ port.on('message', async (message: { batch: number; indices: Int32Array } | 'clo
     const value = tidy(() => {
       const samples = Array.from(indices, (i) => {
         if (Atomics.load(stop, 0)) throw STOP;
-        return dataset.get((index = i));
+        // The same generator as on the main thread, so random transforms do not depend on which thread runs them.
+        return withRandom(new Random(...seeds, i), () => dataset.get((index = i)));
       });
       index = null;
       return pack(collateFn(samples), transfer);

@@ -136,10 +136,13 @@ export interface InterpolateOptions {
   mode?: 'nearest' | 'bilinear' | 'bicubic' | 'nearest-exact';
   alignCorners?: boolean;
   recomputeScaleFactor?: boolean;
+  /** Low-pass filter when shrinking (bilinear and bicubic only), as PIL and torchvision's resize(antialias=True). */
+  antialias?: boolean;
 }
 /** Resizes N×C×H×W input to `size` or by `scaleFactor`, as PyTorch's F.interpolate. */
 export function interpolate(input: Tensor, options: InterpolateOptions): Tensor {
-  const { size, scaleFactor, mode = 'nearest', alignCorners, recomputeScaleFactor } = options;
+  const { size, scaleFactor, mode = 'nearest', alignCorners, recomputeScaleFactor, antialias } = options;
+  if (antialias && mode !== 'bilinear' && mode !== 'bicubic') throw new TypeError(`interpolate(): antialias only goes with the bilinear and bicubic modes, not '${mode}'`);
   if ((size === undefined) === (scaleFactor === undefined)) throw new TypeError('interpolate(): give exactly one of size and scaleFactor');
   if (alignCorners !== undefined && (mode === 'nearest' || mode === 'nearest-exact')) {
     throw new TypeError(`interpolate(): alignCorners only goes with the bilinear and bicubic modes, not '${mode}'`);
@@ -156,6 +159,7 @@ export function interpolate(input: Tensor, options: InterpolateOptions): Tensor 
     // PyTorch hands the scale to the kernel unless asked to recompute it from the sizes.
     if (!recomputeScaleFactor) scales = [sh, sw];
   }
+  if (antialias) return new Tensor(native.upsample2dAntialias(input.handle, mode, outSize, alignCorners ?? false));
   return new Tensor(native.upsample2d(input.handle, mode, outSize, alignCorners, scales[0], scales[1]));
 }
 

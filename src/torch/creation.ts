@@ -138,13 +138,30 @@ export function eye(n: number, m: number = n, options: TensorOptions = {}): Tens
   checkInt(m, 'm', 'eye()', 0);
   return finish(native.eye(n, m, dtypeArg(options, 'eye()'), options.device), options);
 }
+export interface RandomOptions extends TensorOptions {
+  /**
+   * Draw from a generator of its own seeded with this (PyTorch: generator=torch.Generator().manual_seed(seed)) instead of
+   * the global one: the same numbers whichever thread draws and whatever else drew before. Drawn on the CPU.
+   */
+  seed?: number;
+}
+function seedArg(seed: unknown, where: string): number {
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new TypeError(`${where}: seed must be an integer ≥ 0, got ${String(seed)}`);
+  return seed;
+}
 /** Uniform on [0, 1). */
-export function rand(shape: Shape, options: TensorOptions = {}): Tensor {
-  return finish(native.rand(shapeArg(shape, 'rand()'), dtypeArg(options, 'rand()'), options.device), options);
+export function rand(shape: Shape, options: RandomOptions = {}): Tensor {
+  const s = shapeArg(shape, 'rand()');
+  const dtype = dtypeArg(options, 'rand()');
+  if (options.seed !== undefined) return finish(native.randSeeded(s, seedArg(options.seed, 'rand()'), dtype, options.device), options);
+  return finish(native.rand(s, dtype, options.device), options);
 }
 /** Standard normal. */
-export function randn(shape: Shape, options: TensorOptions = {}): Tensor {
-  return finish(native.randn(shapeArg(shape, 'randn()'), dtypeArg(options, 'randn()'), options.device), options);
+export function randn(shape: Shape, options: RandomOptions = {}): Tensor {
+  const s = shapeArg(shape, 'randn()');
+  const dtype = dtypeArg(options, 'randn()');
+  if (options.seed !== undefined) return finish(native.randnSeeded(s, seedArg(options.seed, 'randn()'), dtype, options.device), options);
+  return finish(native.randn(s, dtype, options.device), options);
 }
 /** Integers in [low, high); randint(high, shape) starts at 0. */
 export function randint(low: number, high: number | Shape, shape?: Shape | TensorOptions, options: TensorOptions = {}): Tensor {

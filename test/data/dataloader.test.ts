@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { DataLoader, Subset, TensorDataset, type Batch, type Sample } from '../../src/data/index.js';
 import * as torch from '../../src/torch/index.js';
 import { tempDir } from './idx-files.js';
-import { ExitMarkingDataset, FailingDataset, MisnamedDataset, TimedDataset } from './worker-datasets.js';
+import { ExitMarkingDataset, FailingDataset, MisnamedDataset, RandomDrawDataset, TimedDataset } from './worker-datasets.js';
 
 torch.manualSeed(0);
 const dataset = new TensorDataset(torch.randn([50, 1, 4, 4]), torch.arange(50));
@@ -78,6 +78,23 @@ test('numWorkers 2 gives the same batches as numWorkers 0, epoch after epoch, th
     const inWorkers = new DataLoader(d, { batchSize: 6, shuffle: true, seed: 11, numWorkers: 2, prefetch: 3 });
     for (let epoch = 0; epoch < 2; epoch++) assert.deepEqual(await collect(inWorkers), await collect(inThread));
   }
+});
+
+test('random transforms draw per (seed, epoch, sample): the same with and without workers, new each epoch, seed-dependent', async () => {
+  const run = async (numWorkers: number, seed: number) => {
+    const loader = new DataLoader(new RandomDrawDataset(12), { batchSize: 4, shuffle: true, seed, numWorkers });
+    return [await collect(loader), await collect(loader)];
+  };
+  const [first, second] = await run(0, 7);
+  assert.deepEqual(await run(2, 7), [first, second]);
+  assert.notDeepEqual(first, second);
+  assert.notDeepEqual((await run(0, 8))[0], first);
+  // Outside a loader the draws follow torch's generator.
+  const draw = () => new RandomDrawDataset(1).get(0).input.tolist();
+  torch.manualSeed(3);
+  const a = draw();
+  torch.manualSeed(3);
+  assert.deepEqual(draw(), a);
 });
 
 test('a collate exported by a module runs in the workers; a collate function cannot cross to them', async () => {

@@ -2,7 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { isMainThread, threadId } from 'node:worker_threads';
 
-import type { Dataset, Sample, WorkerSpec } from '../../src/data/index.js';
+import { currentRandom, type Dataset, type Sample, type WorkerSpec } from '../../src/data/index.js';
 import * as torch from '../../src/torch/index.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -52,5 +52,20 @@ export class ExitMarkingDataset extends FailingDataset {
   }
   workerSpec(): WorkerSpec {
     return { module: import.meta.url, name: 'ExitMarkingDataset', args: [this.length, this.bad, this.marker] };
+  }
+}
+
+/** Sample i is a random draw, as a random transform makes: a JS number and a seeded tensor draw. */
+export class RandomDrawDataset implements Dataset<Sample> {
+  constructor(readonly length: number) {}
+  get(index: number): Sample {
+    const random = currentRandom();
+    const noise = torch.randn([2], { seed: random.seed() });
+    const input = torch.cat([torch.tensor([random.uniform()], { dtype: 'float32' }), noise]);
+    noise.dispose();
+    return { input, target: index };
+  }
+  workerSpec(): WorkerSpec {
+    return { module: import.meta.url, name: 'RandomDrawDataset', args: [this.length] };
   }
 }
