@@ -4,6 +4,8 @@ export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
 export * as data from './data/index.js';
+export * as transforms from './transforms/index.js';
 export * as train from './train/index.js';
 export * as models from './models/index.js';
+export * as hub from './hub/index.js';
 export { Tensor } from './torch/tensor.js';
