@@ -96,7 +96,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     return tidy(() => {
       const samples = Array.from(indices, (i) => {
         try {
-          return withRandom(new Random(this.seed, epoch, i), () => this.dataset.get(i));
+          return withRandom(new Random(this.seed, epoch, i), () => this.dataset.get(i), epoch);
         } catch (error) {
           throw new Error(`DataLoader: sample ${i} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
         }

@@ -120,12 +120,15 @@ export function seedFromTorch(): number {
   return tidy(() => Number(randint(0, 2 ** 31 - 1, [1]).item()));
 }
 
-let current: Random | null = null;
+let current: { random: Random; epoch?: number } | null = null;
 
-/** Runs fn with `random` as the generator that currentRandom() returns (the DataLoader sets one per sample). */
-export function withRandom<T>(random: Random, fn: () => T): T {
+/**
+ * Runs fn with `random` as the generator that currentRandom() returns, and `epoch` as currentEpoch() (the DataLoader
+ * sets both for each sample; the trainer for each batch transform).
+ */
+export function withRandom<T>(random: Random, fn: () => T, epoch?: number): T {
   const outer = current;
-  current = random;
+  current = { random, epoch };
   try {
     return fn();
   } finally {
@@ -139,5 +142,10 @@ export function withRandom<T>(random: Random, fn: () => T): T {
  * one seeded from torch's generator, so that torch.manualSeed decides.
  */
 export function currentRandom(): Random {
-  return current ?? new Random(seedFromTorch());
+  return current?.random ?? new Random(seedFromTorch());
+}
+
+/** The epoch being loaded (0-based), for transforms that change over training (GridMask's ramp); undefined outside a loader. */
+export function currentEpoch(): number | undefined {
+  return current?.epoch;
 }

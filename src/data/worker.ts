@@ -40,7 +40,7 @@ port.on('message', async (message: { batch: number; indices: Int32Array; seeds: 
       const samples = Array.from(indices, (i) => {
         if (Atomics.load(stop, 0)) throw STOP;
         // The same generator as on the main thread, so random transforms do not depend on which thread runs them.
-        return withRandom(new Random(...seeds, i), () => dataset.get((index = i)));
+        return withRandom(new Random(...seeds, i), () => dataset.get((index = i)), seeds[1]);
       });
       index = null;
       return pack(collateFn(samples), transfer);

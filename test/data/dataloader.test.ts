@@ -89,6 +89,10 @@ test('random transforms draw per (seed, epoch, sample): the same with and withou
   assert.deepEqual(await run(2, 7), [first, second]);
   assert.notDeepEqual(first, second);
   assert.notDeepEqual((await run(0, 8))[0], first);
+  // Each sample knows the epoch it is loaded for.
+  const epochOf = (batches: unknown[]) => (batches as { inputs: number[][] }[]).flatMap((b) => b.inputs.map((x) => x[1]));
+  assert.deepEqual([...new Set(epochOf(first))], [0]);
+  assert.deepEqual([...new Set(epochOf(second))], [1]);
   // Outside a loader the draws follow torch's generator.
   const draw = () => new RandomDrawDataset(1).get(0).input.tolist();
   torch.manualSeed(3);

@@ -2,7 +2,7 @@
 import { appendFileSync } from 'node:fs';
 import { isMainThread, threadId } from 'node:worker_threads';
 
-import { currentRandom, type Dataset, type Sample, type WorkerSpec } from '../../src/data/index.js';
+import { currentEpoch, currentRandom, type Dataset, type Sample, type WorkerSpec } from '../../src/data/index.js';
 import * as torch from '../../src/torch/index.js';
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -61,7 +61,7 @@ export class RandomDrawDataset implements Dataset<Sample> {
   get(index: number): Sample {
     const random = currentRandom();
     const noise = torch.randn([2], { seed: random.seed() });
-    const input = torch.cat([torch.tensor([random.uniform()], { dtype: 'float32' }), noise]);
+    const input = torch.cat([torch.tensor([random.uniform(), currentEpoch() ?? -1], { dtype: 'float32' }), noise]);
     noise.dispose();
     return { input, target: index };
   }
