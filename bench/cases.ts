@@ -1,6 +1,7 @@
-// The cnnkit side of the benchmark cases: one training step of a model on fixed random data.
+// The cnnkit side of the benchmark cases: one training step of a model on fixed random data, or one inference
+// (forward pass in eval mode without gradients).
 import { F, torch, type Tensor } from '../src/index.js';
-import { lectureCnn, smallCnn, type Model } from './models.js';
+import { lectureCnn, mobilenetV2, resnet18, resnet50, smallCnn, type Model } from './models.js';
 import { SgdMomentum } from './sgd.js';
 
 export const LR = 0.01;
@@ -15,7 +16,10 @@ export interface Iterations {
 
 export interface CaseSpec {
   name: string;
-  unit: 'ms/step';
+  /** ms/step for a training step, ms/batch for an inference. */
+  unit: 'ms/step' | 'ms/batch';
+  /** Forward only, in eval mode without gradients (default: a training step). */
+  inference?: boolean;
   inputShape: number[];
   classes: number;
   makeModel: () => Model;
@@ -31,6 +35,12 @@ export const cases: CaseSpec[] = [
     full: { warmup: 3, steps: 3, repeats: 21 } },
   { name: 'lecture_cnn_train_step', unit: 'ms/step', inputShape: [32, 3, 64, 64], classes: 2, makeModel: lectureCnn,
     full: { warmup: 3, steps: 3, repeats: 21 } },
+  { name: 'resnet18_train_step', unit: 'ms/step', inputShape: [16, 3, 64, 64], classes: 1000, makeModel: resnet18,
+    full: { warmup: 3, steps: 2, repeats: 15 } },
+  { name: 'mobilenet_v2_train_step', unit: 'ms/step', inputShape: [16, 3, 64, 64], classes: 1000, makeModel: mobilenetV2,
+    full: { warmup: 3, steps: 2, repeats: 15 } },
+  { name: 'resnet50_inference', unit: 'ms/batch', inputShape: [8, 3, 224, 224], classes: 1000, makeModel: resnet50, inference: true,
+    full: { warmup: 2, steps: 1, repeats: 11 } },
 ];
 
 export const QUICK: Iterations = { warmup: 1, steps: 1, repeats: 2 };
@@ -46,9 +56,10 @@ export interface PreparedCase {
 
 export function prepare(spec: CaseSpec): PreparedCase {
   const model = spec.makeModel();
-  const sgd = new SgdMomentum(model.params, LR, MOMENTUM);
   // The data is made once, before any timing, as on the PyTorch side.
   const x = torch.randn(spec.inputShape);
+  if (spec.inference) return prepareInference(model, x);
+  const sgd = new SgdMomentum(model.params, LR, MOMENTUM);
   const y = torch.randint(0, spec.classes, [spec.inputShape[0]]);
   const lossOf = (input: Tensor, target: Tensor) => F.crossEntropy(model.forward(input), target);
 
@@ -84,6 +95,33 @@ export function prepare(spec: CaseSpec): PreparedCase {
       sgd.dispose();
       model.dispose();
       torch.dispose([x, y]);
+    },
+  };
+}
+
+/** An inference case: the step is one forward pass in eval mode without gradients. */
+function prepareInference(model: Model, x: Tensor): PreparedCase {
+  if (!model.module) throw new Error('bench: an inference case needs a zoo model (its eval mode)');
+  model.module.eval();
+  const forward = () => torch.noGrad(() => model.forward(x));
+  return {
+    step() {
+      torch.tidy(forward);
+    },
+    stepPhases() {
+      const phases = torch.tidy(() => {
+        const before = torch.memory().numTensors;
+        const faults = process.resourceUsage().minorPageFault;
+        const t0 = performance.now();
+        forward();
+        return { forward: performance.now() - t0, backward: 0, update: 0, tensorsMade: torch.memory().numTensors - before, faults };
+      });
+      const { faults, ...rest } = phases;
+      return { ...rest, pageFaults: process.resourceUsage().minorPageFault - faults };
+    },
+    dispose() {
+      model.dispose();
+      x.dispose();
     },
   };
 }

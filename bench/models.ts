@@ -1,6 +1,6 @@
-// The benchmark's two models as plain parameter tensors and forward functions (there is no nn.Module yet).
-// They mirror the nn.Sequential models in bench/pytorch_cases.py layer for layer.
-import { F, torch, type Tensor } from '../src/index.js';
+// The benchmark's models: two as plain parameter tensors and forward functions, mirroring the nn.Sequential models
+// in bench/pytorch_cases.py layer for layer, and torchvision architectures from cnnkit's zoo.
+import { F, models, torch, type nn, type Tensor } from '../src/index.js';
 
 export interface Model {
   /** The trainable parameters, in a fixed order. */
@@ -9,6 +9,8 @@ export interface Model {
   forward(x: Tensor): Tensor;
   /** Frees the parameters and any buffers. */
   dispose(): void;
+  /** The nn.Module behind a zoo model (its mode is set for inference cases). */
+  module?: nn.Module;
 }
 
 /** PyTorch's default Conv/Linear init: U(-1/sqrt(fanIn), 1/sqrt(fanIn)) for the weight and the bias. */
@@ -83,3 +85,16 @@ export function lectureCnn(): Model {
     },
   };
 }
+
+/** A model of cnnkit's zoo, in training mode (eval mode for inference cases); mirrors torchvision's in pytorch_cases.py. */
+function zooModel(build: () => nn.Module): Model {
+  const module = build();
+  return { params: module.parameters(), forward: (x) => module.forward(x), dispose: () => module.dispose(), module };
+}
+
+/** torchvision's ResNet-18, 1000 classes. */
+export const resnet18 = (): Model => zooModel(() => models.resnet18());
+/** torchvision's MobileNetV2, 1000 classes. */
+export const mobilenetV2 = (): Model => zooModel(() => models.mobilenetV2());
+/** torchvision's ResNet-50, 1000 classes. */
+export const resnet50 = (): Model => zooModel(() => models.resnet50());

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The PyTorch side of cnnkit's benchmark: the same models, data shapes and SGD step as bench/cases.ts.
+"""The PyTorch side of cnnkit's benchmark: the same models, data shapes and SGD step as bench/cases.ts (inference
+cases: one forward pass in eval mode under torch.no_grad()).
 
 Usage: pytorch_cases.py CASE THREADS WARMUP STEPS REPEATS [--phases] [--interleave]
 
@@ -47,10 +48,21 @@ def lecture_cnn():
     return nn.Sequential(*layers), (32, 3, 64, 64), 2
 
 
+def torchvision_model(name, input_shape):
+    def build():
+        import torchvision
+        return getattr(torchvision.models, name)(), input_shape, 1000
+    return build
+
+
 CASES = {
     'small_cnn_train_step': small_cnn,
     'lecture_cnn_train_step': lecture_cnn,
+    'resnet18_train_step': torchvision_model('resnet18', (16, 3, 64, 64)),
+    'mobilenet_v2_train_step': torchvision_model('mobilenet_v2', (16, 3, 64, 64)),
+    'resnet50_inference': torchvision_model('resnet50', (8, 3, 224, 224)),
 }
+INFERENCE = {'resnet50_inference'}
 
 LR = 0.01
 MOMENTUM = 0.9
@@ -72,13 +84,18 @@ def main(argv):
     torch.manual_seed(0)
 
     model, input_shape, classes = CASES[case]()
-    model.train()
+    inference = case in INFERENCE
+    model.train(not inference)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     # The data is made before any timing, as on the cnnkit side.
     x = torch.randn(*input_shape)
     y = torch.randint(0, classes, (input_shape[0],))
 
     def step():
+        if inference:
+            with torch.no_grad():
+                model(x)
+            return
         loss = F.cross_entropy(model(x), y)
         loss.backward()
         optimizer.step()
@@ -92,6 +109,11 @@ def main(argv):
 
     def phased_step():
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        if inference:
+            t0 = time.perf_counter()
+            step()
+            return {'forward': (time.perf_counter() - t0) * 1000, 'backward': 0, 'update': 0,
+                    'pageFaults': resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults}
         t0 = time.perf_counter()
         loss = F.cross_entropy(model(x), y)
         t1 = time.perf_counter()

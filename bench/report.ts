@@ -8,7 +8,7 @@ export interface Row {
   cnnkit: number;
   /** Median time per step in PyTorch. */
   pytorch: number;
-  /** pytorch / cnnkit: how many times faster cnnkit is (>= 1: at least as fast). */
+  /** How many times faster cnnkit is (>= 1: at least as fast): pytorch / cnnkit for times, cnnkit / pytorch for rates. */
   ratio: number;
 }
 
@@ -24,17 +24,17 @@ export interface Machine {
 }
 
 /** A row of the printed table: the JSON row and the time of every block on each side. */
-export type TableRow = Row & { blocks: { cnnkit: number[]; pytorch: number[] } };
+export type TableRow = Row & { blocks: { cnnkit: number[]; pytorch: number[] }; higherIsBetter?: boolean };
 
 const fixed = (x: number, digits: number) => x.toFixed(digits);
 
 export function formatTable(rows: TableRow[], machine: Machine): string {
-  const header = ['case', 'unit', 'cnnkit', 'pytorch', 'ratio', 'cnnkit min–max', 'pytorch min–max', 'ratio of mins'];
+  const header = ['case', 'unit', 'cnnkit', 'pytorch', 'ratio', 'cnnkit min–max', 'pytorch min–max', 'ratio of bests'];
   const body = rows.map((r) => {
     const [ckMin, ckMax] = [Math.min(...r.blocks.cnnkit), Math.max(...r.blocks.cnnkit)];
     const [ptMin, ptMax] = [Math.min(...r.blocks.pytorch), Math.max(...r.blocks.pytorch)];
     return [r.case, r.unit, fixed(r.cnnkit, 2), fixed(r.pytorch, 2), `${fixed(r.ratio, 3)}x`,
-      `${fixed(ckMin, 1)}–${fixed(ckMax, 1)}`, `${fixed(ptMin, 1)}–${fixed(ptMax, 1)}`, `${fixed(ptMin / ckMin, 3)}x`];
+      `${fixed(ckMin, 1)}–${fixed(ckMax, 1)}`, `${fixed(ptMin, 1)}–${fixed(ptMax, 1)}`, `${fixed(r.higherIsBetter ? ckMax / ptMax : ptMin / ckMin, 3)}x`];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
@@ -42,7 +42,8 @@ export function formatTable(rows: TableRow[], machine: Machine): string {
     `machine: ${machine.cpu}, nproc ${machine.nproc}; threads ${machine.threads} (both sides); load average ${machine.loadAtStart.toFixed(2)} at start`,
     `cnnkit on libtorch ${machine.libtorch} (node ${machine.node}); PyTorch ${machine.pytorch}`,
     'time: median over blocks of the mean ms per step, blocks alternating between the sides; ratio = pytorch / cnnkit (>= 1: cnnkit at least as fast)',
-    'ratio of mins: the same from each side\'s fastest block, which other load on the machine disturbs least',
+    'images/s: median over passes; ratio = cnnkit / pytorch (>= 1: cnnkit at least as fast)',
+    'ratio of bests: the same from each side\'s fastest block, which other load on the machine disturbs least',
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),

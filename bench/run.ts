@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { torch } from '../src/index.js';
+import { runAugmentCase, type AugmentMode } from './augment.js';
 import { cases, prepare, QUICK, type CaseSpec, type Iterations } from './cases.js';
 import { runEpochCase } from './epoch.js';
 import { PytorchWorker, type PhaseTimes } from './pytorch.js';
@@ -13,12 +14,14 @@ import { median, timeBlock } from './timing.js';
 
 /** One epoch of Fashion-MNIST training, data loading included (bench/epoch.ts). */
 const EPOCH_CASE = 'fashion_mnist_epoch';
+/** JPEGs decoded, augmented and batched (bench/augment.ts): cnnkit augmenting whole batches, or each sample in its workers. */
+const AUGMENT_CASES: Record<string, AugmentMode> = { augment_pipeline: 'batched', augment_pipeline_per_sample: 'per-sample' };
 
 const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
   --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})
   --quick       a fast smoke run (few iterations)
   --json FILE   also write [{case, unit, cnnkit, pytorch, ratio}] to FILE (atomically)
-  --case NAME   run only this case (repeatable); cases: ${cases.map((c) => c.name).join(', ')}, ${EPOCH_CASE}
+  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES)].join(', ')}
   --profile     also time forward / backward / update separately on both sides, and count tensors made per step
   --verbose     print every block's time, in the order they ran, and cnnkit's live tensors around the timed loop
   --stable-malloc
@@ -49,12 +52,13 @@ function parse() {
   }
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
-  const names = [...cases.map((c) => c.name), EPOCH_CASE];
+  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES)];
   const unknown = (values.case ?? []).filter((name) => !names.includes(name));
   if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${names.join(', ')}`);
   const selected = values.case ? cases.filter((c) => values.case!.includes(c.name)) : cases;
   const epochCase = !values.case || values.case.includes(EPOCH_CASE);
-  return { ...values, threads, selected, epochCase };
+  const augmentCases = Object.keys(AUGMENT_CASES).filter((name) => !values.case || values.case.includes(name));
+  return { ...values, threads, selected, epochCase, augmentCases };
 }
 
 type CnnkitPhases = PhaseTimes & { tensorsMade: number };
@@ -168,6 +172,16 @@ async function main(): Promise<void> {
     pytorchVersion = result.pytorchVersion;
     rows.push({ case: EPOCH_CASE, unit: 's/epoch', cnnkit: result.cnnkit, pytorch: result.pytorch, ratio: result.pytorch / result.cnnkit,
       blocks: { cnnkit: [result.cnnkit], pytorch: [result.pytorch] } });
+  }
+
+  for (const name of options.augmentCases) {
+    const images = options.quick ? 256 : 1024;
+    process.stderr.write(`${name}: ${images} JPEGs of 64×64, two passes on each side, alternating… `);
+    const result = await runAugmentCase(options.threads, images, AUGMENT_CASES[name]);
+    process.stderr.write('done\n');
+    const [cnnkit, pytorch] = [median(result.cnnkit), median(result.pytorch)];
+    rows.push({ case: name, unit: 'images/s', cnnkit, pytorch, ratio: cnnkit / pytorch, higherIsBetter: true, blocks: { cnnkit: result.cnnkit, pytorch: result.pytorch } });
+    if (pytorchVersion === '?') pytorchVersion = result.pytorchVersion;
   }
 
   console.log(formatTable(rows, {

@@ -7,5 +7,5 @@ export * as data from './data/index.js';
 export * as transforms from './transforms/index.js';
 export * as train from './train/index.js';
 export * as models from './models/index.js';
-export * as hub from './hub/index.js';
+export * as hub from './hub/public.js';
 export { Tensor } from './torch/tensor.js';

@@ -1,5 +1,11 @@
-// The data sets the command line knows by name.
+// The data sets the command line knows by name, and folders of images.
+import { readdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+
 import type { Dataset } from '../data/dataset.js';
+import { ImagesByName } from '../data/image-files.js';
+import { ImageFolder, isFolder } from '../data/image-folder.js';
+import type { LabelledImages, SkippedImage } from '../data/labelled-images.js';
 import { FashionMNIST, MNIST } from '../data/mnist.js';
 import { UsageError } from './usage-error.js';
 
@@ -27,4 +33,72 @@ export function openDataset(name: string, root?: string): NamedDataset {
   const open = datasets[name];
   if (!open) throw new UsageError(`unknown data set '${name}'; available: ${datasetNames().join(', ')}`);
   return open(root);
+}
+
+/** Training data from a folder of images: a test set only when the folder has one (train/ and test/ or val/). */
+export interface ImageData {
+  train: LabelledImages;
+  test?: LabelledImages;
+  classes: readonly string[];
+  channels: number;
+  size: [number, number];
+  /** The data's name for run folders: the folder's name. */
+  name: string;
+  /** Image files left out because the pattern does not label them. */
+  unmatched: readonly string[];
+}
+
+export interface ImageDataOptions {
+  /** Label a flat folder by this regular expression's first capture group on each file name. */
+  labelsFromName?: string;
+  /** Images are decoded at size×size: the shorter side scaled to size, the centre cropped. */
+  imageSize: number;
+  /** An unreadable file is an error instead of being skipped. */
+  strict?: boolean;
+}
+
+const TEST_FOLDERS = ['test', 'val', 'valid', 'validation'];
+
+/** Whether `dir` holds the IDX files of MNIST or Fashion-MNIST (then --data is their root, as before image folders). */
+export function holdsIdxFiles(dir: string): boolean {
+  if (!isFolder(dir)) return false;
+  return readdirSync(dir).some((name) => name.includes('-ubyte') || name === 'MNIST' || name === 'FashionMNIST');
+}
+
+/**
+ * Opens `dir` as an ImageFolder (class folders), or with labelsFromName as a flat folder labelled by file name.
+ * When dir holds `train/` and one of `test/`, `val/`, `valid/`, `validation/`, those are the training and test sets.
+ */
+export function openImageFolder(dir: string, options: ImageDataOptions): ImageData {
+  if (!isFolder(dir)) throw new UsageError(`train: --data ${dir} is not a folder`);
+  const decode = { size: options.imageSize, strict: options.strict };
+  const open = (folder: string) => {
+    if (options.labelsFromName === undefined) return new ImageFolder(folder, decode);
+    try {
+      return new ImagesByName(folder, options.labelsFromName, decode);
+    } catch (error) {
+      if (error instanceof TypeError) throw new UsageError(`train: --labels-from-name: ${error.message}`);
+      throw error;
+    }
+  };
+  const testName = TEST_FOLDERS.find((name) => isFolder(join(dir, name)));
+  const split = isFolder(join(dir, 'train')) && testName !== undefined;
+  const train = open(split ? join(dir, 'train') : dir);
+  const test = split ? open(join(dir, testName)) : undefined;
+  if (test && test.classes.join('\n') !== train.classes.join('\n')) {
+    throw new Error(`train: the classes of ${join(dir, testName!)} (${test.classes.join(', ')}) are not those of ${join(dir, 'train')} (${train.classes.join(', ')}); give both the same class folders`);
+  }
+  const unmatched = [train, test].flatMap((set) => (set instanceof ImagesByName ? set.unmatched : []));
+  return { train, test, classes: train.classes, channels: 3, size: [options.imageSize, options.imageSize], name: basename(resolve(dir)), unmatched };
+}
+
+/** The files that a folder's training and test sets skipped as unreadable, so far. */
+export function skippedImages(data: ImageData): SkippedImage[] {
+  return [data.train, data.test].flatMap((set) => set?.skipped() ?? []);
+}
+
+/** The end-of-run warning that names the skipped files. */
+export function describeSkipped(skipped: SkippedImage[]): string {
+  const list = skipped.map((s) => `  ${s.path}: ${s.reason.split('\n')[0]}`).join('\n');
+  return `skipped ${skipped.length} unreadable image${skipped.length > 1 ? 's' : ''} (--strict makes them errors):\n${list}`;
 }

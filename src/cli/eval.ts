@@ -1,11 +1,16 @@
 // `cnnkit eval`: scores a checkpoint on a data set's test split.
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 import { DataLoader } from '../data/dataloader.js';
+import type { Dataset } from '../data/dataset.js';
 import { getModel, type ModelOptions } from '../models/index.js';
 import { dispose } from '../torch/scope.js';
+import { load } from '../torch/serialization.js';
+import { loadFittedStateDict, transformDataset } from '../transforms/recipe.js';
 import { evaluate, loadCheckpoint } from '../train/index.js';
 import { parseFlags } from './args.js';
+import { readRecipe } from './augment.js';
 import { openDataset } from './datasets.js';
 import { UsageError } from './usage-error.js';
 
@@ -21,7 +26,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   if (!path) throw new UsageError('eval: give --checkpoint FILE (a best.safetensors or last.safetensors of a run)');
   if (!existsSync(path)) throw new UsageError(`eval: the checkpoint ${path} does not exist`);
   const checkpoint = loadCheckpoint(path);
-  const config = checkpoint.info.config as { dataset?: string; model?: string; modelOptions?: ModelOptions } | undefined;
+  const config = checkpoint.info.config as { dataset?: string; model?: string; modelOptions?: ModelOptions; augment?: string } | undefined;
   if (!config?.model) {
     dispose(checkpoint);
     throw new Error(`eval: ${path} holds no run configuration (it was not written by cnnkit train)`);
@@ -35,7 +40,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     dispose(checkpoint);
   }
   const batchSize = (flags['batch-size'] as number | undefined) ?? 256;
-  const result = await evaluate(model, new DataLoader(data.test, { batchSize }));
+  const result = await evaluate(model, new DataLoader(withFittedSteps(data.test, config.augment, data.classes.length, path), { batchSize }));
   const perClass = result.confusion.perClassAccuracy();
   if (flags.json) {
     console.log(JSON.stringify({ loss: result.loss, accuracy: result.accuracy, perClass: Object.fromEntries(data.classes.map((c, i) => [c, perClass[i]])), confusion: result.confusion.counts }));
@@ -49,4 +54,23 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   const cell = Math.max(4, ...result.confusion.counts.flat().map((n) => String(n).length + 1));
   console.log(`  ${''.padEnd(width)} ${data.classes.map((_, i) => String(i).padStart(cell)).join('')}`);
   result.confusion.counts.forEach((row, i) => console.log(`  ${data.classes[i].padEnd(width)} ${row.map((n) => String(n).padStart(cell)).join('')}`));
+}
+
+/**
+ * The test set through the run's fitted augmentation steps (featurewise, zca), with the statistics that training fitted
+ * and saved beside the checkpoint; as it is when the run's recipe has none.
+ */
+function withFittedSteps(test: Dataset, recipeText: string | undefined, numClasses: number, checkpoint: string): Dataset {
+  if (recipeText === undefined) return test;
+  const recipe = readRecipe('eval', recipeText, numClasses);
+  if (recipe.fitted.length === 0) return test;
+  const statistics = join(dirname(checkpoint), 'statistics.safetensors');
+  if (!existsSync(statistics)) throw new Error(`eval: the run was trained with --augment "${recipeText}", whose statistics belong in ${statistics}, which is missing; keep it beside the checkpoint`);
+  const state = load(statistics);
+  try {
+    loadFittedStateDict(recipe, state);
+  } finally {
+    dispose(state);
+  }
+  return transformDataset(test, recipe.fitted);
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `cnnkit` command: parses the sub-command and hands over to its file; errors become one line.
+import { augment } from './augment.js';
 import { demo } from './demo.js';
 import { evaluateCommand } from './eval.js';
 import { info } from './info.js';
@@ -9,6 +10,7 @@ import { UsageError } from './usage-error.js';
 const commands: Record<string, { run: (args: string[]) => void | Promise<void>; about: string }> = {
   demo: { run: demo, about: 'a short tour: tensors, autograd, and a tiny CNN trained on synthetic images' },
   train: { run: train, about: 'train a model on a data set; writes a run folder with metrics, checkpoints and curves' },
+  augment: { run: augment, about: 'augmented copies of an image folder, a preview grid of an augmentation recipe, or the recipe names (--list)' },
   eval: { run: evaluateCommand, about: 'score a checkpoint on a test set: loss, accuracy, per-class accuracy, confusion matrix' },
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
 };

@@ -10,31 +10,8 @@ import { Conv2d } from '../nn/layers/conv.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AdaptiveAvgPool2d } from '../nn/layers/pooling.js';
 import { Module } from '../nn/module.js';
-import { kaimingNormal_ } from '../nn/init.js';
-
-export class BasicBlock extends Module {
-  conv1: Conv2d;
-  bn1: BatchNorm2d;
-  relu = new ReLU();
-  conv2: Conv2d;
-  bn2: BatchNorm2d;
-  downsample: Sequential | null;
-
-  constructor(inPlanes: number, planes: number, stride = 1) {
-    super();
-    this.conv1 = new Conv2d(inPlanes, planes, 3, { stride, padding: 1, bias: false });
-    this.bn1 = new BatchNorm2d(planes);
-    this.conv2 = new Conv2d(planes, planes, 3, { padding: 1, bias: false });
-    this.bn2 = new BatchNorm2d(planes);
-    this.downsample = stride !== 1 || inPlanes !== planes
-      ? new Sequential(new Conv2d(inPlanes, planes, 1, { stride, bias: false }), new BatchNorm2d(planes)) : null;
-  }
-
-  forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x)))));
-    return this.relu.forward(out.add(this.downsample ? this.downsample.forward(x) : x));
-  }
-}
+import { initConvNets } from './ops.js';
+import { BasicBlock } from './resnet.js';
 
 export interface ResNetCifarOptions { depth?: number; numClasses?: number; inChannels?: number }
 
@@ -63,7 +40,7 @@ export class ResNetCifar extends Module {
     this.layer3 = stage(32, 64, 2);
     this.fc = new Linear(64, numClasses);
     // He initialization for convolutions, as the paper and torchvision's ResNet.
-    for (const m of this.modules()) if (m instanceof Conv2d) kaimingNormal_(m.weight, { mode: 'fan_out', nonlinearity: 'relu' });
+    initConvNets(this);
   }
 
   forward(x: Tensor): Tensor {

@@ -16,3 +16,6 @@ export { Flatten, Identity } from './layers/reshape.js';
 export { DropBlock2d, Dropout, Dropout2d, DropPath } from './layers/dropout.js';
 export { ModuleDict, ModuleList, Sequential } from './layers/containers.js';
 export { Residual } from './layers/residual.js';
+export { MixStyle } from './layers/mix-style.js';
+export { Hardtanh, ReLU6 } from './layers/hardtanh.js';
+export { MultiheadAttention, type MultiheadAttentionOptions } from './layers/attention.js';

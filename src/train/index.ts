@@ -10,3 +10,7 @@ export { Progress, type ProgressMode } from './progress.js';
 export { loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointInfo } from './checkpoint.js';
 export { learningCurvesSvg } from './learning-curves.js';
 export { CSV_COLUMNS, type EpochLogs } from './logs.js';
+export { freeze, freezeByName, freezeTo, unfreeze, type FreezeOptions } from './freeze.js';
+export { evenMults, paramGroupsFor } from './discriminative-lr.js';
+export { fineTune, type FineTuneOptions } from './fine-tune.js';
+export { extractFeatures, headModule, trainHead, type TrainHeadOptions } from './feature-extraction.js';

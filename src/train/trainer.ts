@@ -1,6 +1,7 @@
 // The Trainer: fits a model with a loss, an optimizer, an optional scheduler, regularizers, gradient clipping,
 // metrics and callbacks; every step runs in a tidy scope, so memory stays flat across epochs.
 import type { Batch } from '../data/dataset.js';
+import { Random, seedFromTorch, withRandom } from '../data/random.js';
 import type { Module } from '../nn/module.js';
 import type { Regularizer } from '../nn/regularizers.js';
 import { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';
@@ -9,6 +10,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { dispose, tidy } from '../torch/scope.js';
 import { getRngState, manualSeed, setRngState } from '../torch/runtime.js';
 import type { Tensor } from '../torch/tensor.js';
+import type { BatchTransform } from '../transforms/transform.js';
 import type { Callback } from './callback.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import type { EpochLogs } from './logs.js';
@@ -40,6 +42,11 @@ export interface TrainerOptions {
   clipGradNorm?: number;
   clipGradValue?: number;
   regularizers?: Regularizer[];
+  /**
+   * Applied in order to each training batch on the device, before the forward pass (mixup, cutmix, …); batch b of
+   * epoch e draws from Random(seed, e, b), so a seeded run augments the same way every time. Not applied to validation.
+   */
+  batchTransforms?: BatchTransform[];
   callbacks?: Callback[];
   progress?: ProgressMode | Progress;
   /** Saved with checkpoints, so a run can be rebuilt from its files (model name and options, …). */
@@ -57,6 +64,8 @@ export class Trainer {
   /** Epochs completed; fit() continues from here (after resume()). */
   epoch = 0;
   private readonly loss: (output: Tensor, target: Tensor) => Tensor;
+  /** Seeds the batch transforms' generators: the seed option, or one drawn from torch's generator when fit() first needs it. */
+  private batchSeed: number | undefined;
 
   constructor(readonly options: TrainerOptions) {
     this.model = options.model;
@@ -65,6 +74,10 @@ export class Trainer {
     this.loss = options.loss ?? defaultLoss;
     this.progress = options.progress instanceof Progress ? options.progress : new Progress(options.progress);
     if (options.device) this.model.to(options.device);
+    const batchTransforms = options.batchTransforms ?? [];
+    if (!Array.isArray(batchTransforms) || batchTransforms.some((t) => typeof t?.forward !== 'function')) {
+      throw new TypeError(`Trainer: batchTransforms must be an array of batch transforms (Mixup, CutMix, …), got ${String(batchTransforms)}`);
+    }
   }
 
   private get callbacks(): Callback[] {
@@ -125,9 +138,9 @@ export class Trainer {
     let index = 0;
     for await (const batch of batches) {
       index++;
+      // The transformed batch lives in the step's scope, so it is freed with the step.
       const step = tidy(() => {
-        const inputs = onDevice(batch.inputs, this.options.device);
-        const targets = onDevice(batch.targets, this.options.device);
+        const { inputs, targets } = this.transformBatch({ inputs: onDevice(batch.inputs, this.options.device), targets: onDevice(batch.targets, this.options.device) }, epoch, index - 1);
         const output = this.model.forward(inputs);
         const dataLoss = this.loss(output, targets);
         const regularization = this.penalty();
@@ -153,6 +166,15 @@ export class Trainer {
     }
     if (seen === 0) throw new Error('fit: the training data gave no batch');
     return { loss: loss.value, accuracy: correct / seen, penalty: penalty.value, topk: this.options.topK ? topkCorrectCount / seen : undefined };
+  }
+
+  /** The batch after the batch transforms, with epoch and batch index 0-based as the DataLoader counts them. */
+  private transformBatch(batch: Batch, epoch: number, batchIndex: number): Batch {
+    const transforms = this.options.batchTransforms ?? [];
+    if (transforms.length === 0) return batch;
+    this.batchSeed ??= this.options.seed ?? seedFromTorch();
+    const context = { model: this.model, epoch: epoch - 1 };
+    return withRandom(new Random(this.batchSeed, epoch - 1, batchIndex), () => transforms.reduce((b, t) => t.forward(b, context), batch), epoch - 1);
   }
 
   private penalty(): Tensor | null {

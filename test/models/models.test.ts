@@ -34,7 +34,8 @@ test("resnet20: the CIFAR ResNet's 272,474 parameters (option B shortcuts) and t
 });
 
 test('getModel and listModels', () => {
-  assert.deepEqual(models.listModels(), ['lecture_cnn', 'resnet20']);
+  assert.deepEqual(models.listModels(), ['alexnet', 'convnext_tiny', 'lecture_cnn', 'mobilenet_v2', 'mobilenet_v3_large', 'mobilenet_v3_small',
+    'resnet101', 'resnet152', 'resnet18', 'resnet20', 'resnet34', 'resnet50', 'vgg11', 'vgg11_bn', 'vgg16', 'vgg16_bn', 'vit_b_16']);
   assert.ok(models.getModel('resnet20', { numClasses: 3 }) instanceof models.ResNetCifar);
-  assert.throws(() => models.getModel('vgg99'), /unknown model 'vgg99'; available: lecture_cnn, resnet20/);
+  assert.throws(() => models.getModel('vgg99'), /getModel: unknown model 'vgg99'; available: alexnet, convnext_tiny, lecture_cnn, /);
 });

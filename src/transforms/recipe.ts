@@ -1,0 +1,349 @@
+// The augmentation recipe language of the command line: `hflip,affine(degrees=15,translate=0.1,scale=0.9-1.1),mixup(0.2)`.
+// Each name maps to a transform class with torchvision's option names; per-sample techniques keep the recipe's order,
+// batch techniques (mixup, cutmix, …) run after collation, in their own order.
+import type { Dataset, Sample } from '../data/dataset.js';
+import { TransformedDataset } from '../data/transformed-dataset.js';
+import type { Tensor } from '../torch/tensor.js';
+import { Compose } from './containers.js';
+import * as transforms from './index.js';
+import type { BatchTransform, Transform } from './transform.js';
+
+/**
+ * How a parameter's text is read. number, integer, boolean, string: one value. range: a number or `a-b` ([a, b]).
+ * pair: a number x ([x, x]) or `a-b`. size: an integer or `HxW` ([H, W]). list: numbers `a/b/c` ([a, b, c]; one number is a
+ * list of one). numbers: a number, or several `a/b/c` (one per channel or side). value: numbers or a word (`random`).
+ */
+export type ParameterKind = 'number' | 'integer' | 'boolean' | 'string' | 'range' | 'pair' | 'size' | 'list' | 'numbers' | 'value';
+
+/** Where a technique runs: on each sample in the loader, on collated batches, or per sample after fitting on the training set. */
+export type RecipeStage = 'sample' | 'batch' | 'fitted';
+
+export interface RecipeEntry {
+  /** The class in the transforms namespace. */
+  className: string;
+  stage: RecipeStage;
+  parameters: Record<string, ParameterKind>;
+  /** The parameters that values given without a name fill, in order: `mixup(0.2)` is `mixup(alpha=0.2)`. */
+  positional?: string[];
+  /** Other names of parameters: affine's `rotate` is its `degrees`. */
+  aliases?: Record<string, string>;
+  /** Options the recipe sets where the class has no default. */
+  defaults?: Record<string, unknown>;
+  /** The constructor's arguments from the options (default: the options object alone). */
+  args?: (options: Options) => unknown[];
+}
+
+type Options = Record<string, unknown>;
+
+/** A transform fitted on the training images (featurewise, zca); its statistics are saved with a run and loaded for evaluation. */
+export interface FittedTransform extends Transform {
+  fit(images: Tensor | Dataset): unknown;
+  stateDict(): Record<string, Tensor>;
+  loadStateDict(state: Record<string, Tensor>): unknown;
+}
+
+export interface RecipeStep {
+  /** The recipe name, e.g. `randomErasing`. */
+  name: string;
+  /** The step as written, e.g. `randomErasing(p=0.5)`. */
+  text: string;
+  stage: RecipeStage;
+  transform: Transform | BatchTransform;
+}
+
+export interface Recipe {
+  text: string;
+  /** Every step in the order written. */
+  steps: RecipeStep[];
+  /** Per-sample transforms in order (the fitted ones among them): the training set's pipeline. */
+  sample: Transform[];
+  /** Batch transforms in order, for the Trainer's batchTransforms. */
+  batch: BatchTransform[];
+  /** The sample transforms to fit on the training images before training and to apply to validation and test data too. */
+  fitted: FittedTransform[];
+}
+
+const p = { p: 'number' } as const;
+const fill = { interpolation: 'string', fill: 'numbers' } as const;
+/** Batch techniques turn class indices into N×numClasses probabilities; the data set tells the number when it is not given. */
+const mixing = { p: 'number', mode: 'string', numClasses: 'integer', labelSmoothing: 'number' } as const;
+/** Constructors that take torchvision's leading positional parameter, then an options object. */
+const leading = (key: string) => ({ [key]: first, ...rest }: Options): unknown[] => [first, rest];
+const onlyP = (o: Options): unknown[] => [o.p];
+
+const registry: Record<string, RecipeEntry> = {
+  hflip: { className: 'RandomHorizontalFlip', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  vflip: { className: 'RandomVerticalFlip', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  rotate: { className: 'RandomRotation', stage: 'sample', parameters: { degrees: 'range', expand: 'boolean', ...fill }, positional: ['degrees'], args: leading('degrees') },
+  affine: {
+    className: 'RandomAffine', stage: 'sample', parameters: { degrees: 'range', translate: 'pair', scale: 'range', shear: 'range', ...fill },
+    positional: ['degrees'], aliases: { rotate: 'degrees' }, defaults: { degrees: 0 }, args: leading('degrees'),
+  },
+  randomResizedCrop: {
+    className: 'RandomResizedCrop', stage: 'sample', parameters: { size: 'size', scale: 'range', ratio: 'range', interpolation: 'string', antialias: 'boolean' },
+    positional: ['size'], args: leading('size'),
+  },
+  randomCrop: {
+    className: 'RandomCrop', stage: 'sample', parameters: { size: 'size', padding: 'numbers', padIfNeeded: 'boolean', fill: 'number', paddingMode: 'string' },
+    positional: ['size'], args: leading('size'),
+  },
+  colorJitter: {
+    className: 'ColorJitter', stage: 'sample', parameters: { brightness: 'range', contrast: 'range', saturation: 'range', hue: 'range' },
+    positional: ['brightness', 'contrast', 'saturation', 'hue'],
+  },
+  grayscale: { className: 'RandomGrayscale', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  gaussianBlur: {
+    className: 'GaussianBlur', stage: 'sample', parameters: { kernelSize: 'size', sigma: 'range' }, positional: ['kernelSize'], defaults: { kernelSize: 3 },
+    args: (o) => [o.kernelSize, o.sigma],
+  },
+  gaussianNoise: { className: 'GaussianNoise', stage: 'sample', parameters: { sigma: 'number', mean: 'number', clip: 'boolean' }, positional: ['sigma'] },
+  equalize: { className: 'RandomEqualize', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  clahe: {
+    className: 'CLAHE', stage: 'sample', parameters: { clipLimit: 'number', tileGridSize: 'size', p: 'number' }, positional: ['clipLimit'],
+    args: ({ tileGridSize: grid, ...o }) => [{ ...o, ...(grid === undefined ? {} : { tileGridSize: typeof grid === 'number' ? [grid, grid] : grid }) }],
+  },
+  autocontrast: { className: 'RandomAutocontrast', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  featurewise: { className: 'FeaturewiseStandardization', stage: 'fitted', parameters: { mode: 'string', center: 'boolean', scale: 'boolean', eps: 'number' }, positional: ['mode'] },
+  zca: { className: 'ZCAWhitening', stage: 'fitted', parameters: { epsilon: 'number', maxDim: 'integer' }, positional: ['epsilon'] },
+  randomErasing: {
+    className: 'RandomErasing', stage: 'sample', parameters: { p: 'number', scale: 'range', ratio: 'range', value: 'value', inplace: 'boolean' }, positional: ['p'],
+  },
+  cutout: { className: 'Cutout', stage: 'sample', parameters: { length: 'integer', nHoles: 'integer', p: 'number', fill: 'numbers' }, positional: ['length'] },
+  hideAndSeek: {
+    className: 'HideAndSeek', stage: 'sample', parameters: { hideProb: 'number', gridSizes: 'list', referenceSize: 'integer', fill: 'numbers' }, positional: ['hideProb'],
+  },
+  gridMask: {
+    className: 'GridMask', stage: 'sample',
+    parameters: { p: 'number', dMin: 'integer', dMax: 'integer', ratio: 'number', rotate: 'number', mode: 'integer', rampEpochs: 'integer', fill: 'numbers' },
+    positional: ['p'],
+  },
+  mixup: { className: 'Mixup', stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
+  cutmix: { className: 'CutMix', stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
+  mixupCutmix: { className: 'MixupCutmix', stage: 'batch', parameters: { mixupAlpha: 'number', cutmixAlpha: 'number', switchProb: 'number', ...mixing } },
+  mosaic: {
+    className: 'Mosaic', stage: 'batch', parameters: { p: 'number', centerRange: 'range', numClasses: 'integer', labelSmoothing: 'number' }, positional: ['p'],
+  },
+  adversarialErasing: {
+    className: 'AdversarialErasing', stage: 'batch', parameters: { threshold: 'number', mode: 'string', layer: 'string', fill: 'value', p: 'number' },
+    positional: ['threshold'],
+  },
+  styleAugment: {
+    className: 'StyleAugment', stage: 'sample', parameters: { alpha: 'range', p: 'number', weights: 'string', encoder: 'string', decoder: 'string', styles: 'string' },
+    positional: ['alpha'],
+  },
+  mixStyle: { className: 'MixStyle', stage: 'batch', parameters: { p: 'number', alpha: 'number', eps: 'number', mix: 'string' }, positional: ['p'] },
+  autoAugment: { className: 'AutoAugment', stage: 'sample', parameters: { policy: 'string', ...fill }, positional: ['policy'] },
+  randAugment: {
+    className: 'RandAugment', stage: 'sample', parameters: { numOps: 'integer', magnitude: 'integer', numMagnitudeBins: 'integer', ...fill },
+    positional: ['numOps', 'magnitude'],
+  },
+  trivialAugment: { className: 'TrivialAugmentWide', stage: 'sample', parameters: { numMagnitudeBins: 'integer', ...fill } },
+};
+
+/** The recipe names, in the order of the table above. */
+export function recipeNames(): string[] {
+  return Object.keys(registry);
+}
+
+/** The registry entry of a recipe name (undefined for an unknown one). */
+export function recipeEntry(name: string): RecipeEntry | undefined {
+  return Object.hasOwn(registry, name) ? registry[name] : undefined;
+}
+
+/** The class a recipe name makes, from the transforms namespace; undefined while that class is not part of the library. */
+function classOf(entry: RecipeEntry): (new (...args: unknown[]) => Transform | BatchTransform) | undefined {
+  const Class = (transforms as Record<string, unknown>)[entry.className];
+  return typeof Class === 'function' ? (Class as new (...args: unknown[]) => Transform | BatchTransform) : undefined;
+}
+
+/** One line per name: `name(positional…, key=kind, …)  Class, stage`; the grammar's reference, generated from the registry. */
+export function describeRecipe(): string {
+  const width = Math.max(...recipeNames().map((n) => n.length));
+  const stageText: Record<RecipeStage, string> = { sample: 'per sample', batch: 'per batch, after collation', fitted: 'per sample, fitted on the training set' };
+  return recipeNames().map((name) => {
+    const entry = registry[name];
+    const params = Object.entries(entry.parameters).map(([key, kind]) => `${key}=${kind}`);
+    const positional = entry.positional?.length ? `; shorthand ${name}(${entry.positional.join(', ')})` : '';
+    const aliases = entry.aliases ? `; ${Object.entries(entry.aliases).map(([a, b]) => `${a} = ${b}`).join(', ')}` : '';
+    const missing = classOf(entry) ? '' : ' (not in this build)';
+    return `${name.padEnd(width)}  ${entry.className}, ${stageText[entry.stage]}${missing}: ${params.join(', ')}${positional}${aliases}`;
+  }).join('\n');
+}
+
+export interface ParseRecipeOptions {
+  /** The data set's number of classes, given to batch techniques that make soft targets unless the recipe sets numClasses. */
+  numClasses?: number;
+}
+
+/** Splits at commas outside parentheses. */
+function splitTopLevel(text: string, where: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(') depth++;
+    else if (c === ')' && --depth < 0) throw new SyntaxError(`${where}: a ')' without its '(' at character ${i + 1} of '${text}'`);
+    else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (depth > 0) throw new SyntaxError(`${where}: a '(' without its ')' in '${text}'`);
+  parts.push(text.slice(start));
+  return parts.map((s) => s.trim());
+}
+
+const NUMBER = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?`;
+const numberPattern = new RegExp(`^${NUMBER}$`);
+// `a-b` with signed numbers on either side: -15-15, 0.9-1.1, -3--1, 1e-3-1e-2.
+const rangePattern = new RegExp(`^(${NUMBER})-(${NUMBER})$`);
+const sizePattern = /^(\d+)[x×](\d+)$/;
+const listPattern = new RegExp(`^${NUMBER}(?:/${NUMBER})+$`);
+
+/** A parameter's value from its text, checked against its kind; `where` names the step in messages. */
+function readValue(text: string, kind: ParameterKind, where: string): unknown {
+  const bad = (expected: string) => new TypeError(`${where}: expected ${expected}, got '${text}'`);
+  const range = rangePattern.exec(text);
+  const pair = range ? [Number(range[1]), Number(range[2])] : undefined;
+  const isNumber = numberPattern.test(text);
+  switch (kind) {
+    case 'number':
+      if (!isNumber) throw bad('a number');
+      return Number(text);
+    case 'integer':
+      if (!isNumber || !Number.isInteger(Number(text))) throw bad('an integer');
+      return Number(text);
+    case 'boolean':
+      if (text !== 'true' && text !== 'false') throw bad('true or false');
+      return text === 'true';
+    case 'string':
+      if (text === '') throw bad('a word');
+      return text;
+    case 'range':
+      if (isNumber) return Number(text);
+      if (pair) return pair;
+      throw bad('a number or a range a-b');
+    case 'pair':
+      if (isNumber) return [Number(text), Number(text)];
+      if (pair) return pair;
+      throw bad('a number or a pair a-b');
+    case 'size': {
+      const size = sizePattern.exec(text);
+      if (/^\d+$/.test(text)) return Number(text);
+      if (size) return [Number(size[1]), Number(size[2])];
+      throw bad('a size N or HxW');
+    }
+    case 'list':
+      if (isNumber) return [Number(text)];
+      if (listPattern.test(text)) return text.split('/').map(Number);
+      throw bad('numbers a/b/c');
+    case 'numbers':
+      if (isNumber) return Number(text);
+      if (listPattern.test(text)) return text.split('/').map(Number);
+      throw bad('a number or several a/b/c');
+    case 'value':
+      if (isNumber) return Number(text);
+      if (listPattern.test(text)) return text.split('/').map(Number);
+      if (/^[A-Za-z]\w*$/.test(text)) return text;
+      throw bad('a number, numbers a/b/c or a word');
+  }
+}
+
+/** One step `name` or `name(args)` of a recipe, made into its transform. */
+function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
+  const match = /^([A-Za-z]\w*)\s*(?:\((.*)\))?$/s.exec(text);
+  if (!match) throw new SyntaxError(`parseRecipe: '${text}' is not a technique; write name or name(key=value, …), e.g. randomErasing(p=0.5)`);
+  const [, name, argText] = match;
+  const entry = recipeEntry(name);
+  if (!entry) throw new TypeError(`parseRecipe: unknown technique '${name}'; valid names: ${recipeNames().join(', ')}`);
+  const where = `parseRecipe: ${text}`;
+  const valid = () => `valid parameters of ${name}: ${Object.keys(entry.parameters).join(', ')}${entry.aliases ? ` (also ${Object.keys(entry.aliases).join(', ')})` : ''}`;
+  const given: Record<string, unknown> = {};
+  const args = argText === undefined || argText.trim() === '' ? [] : splitTopLevel(argText, where);
+  let positionalIndex = 0;
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    let key: string;
+    let value: string;
+    if (eq < 0) {
+      const positional = entry.positional ?? [];
+      if (positionalIndex >= positional.length) {
+        throw new TypeError(`${where}: '${arg}' has no name and ${name} takes ${positional.length ? `only ${positional.length} value(s) without a name (${positional.join(', ')})` : 'no value without a name'}; ${valid()}`);
+      }
+      key = positional[positionalIndex++];
+      value = arg;
+    } else {
+      const written = arg.slice(0, eq).trim();
+      key = entry.aliases?.[written] ?? written;
+      value = arg.slice(eq + 1).trim();
+      if (!Object.hasOwn(entry.parameters, key)) throw new TypeError(`${where}: unknown parameter '${written}'; ${valid()}`);
+    }
+    if (Object.hasOwn(given, key)) throw new TypeError(`${where}: ${key} is given twice`);
+    given[key] = readValue(value, entry.parameters[key], `${where}: ${key}`);
+  }
+  if ('numClasses' in entry.parameters && given.numClasses === undefined && options.numClasses !== undefined) given.numClasses = options.numClasses;
+  const Class = classOf(entry);
+  if (!Class) throw new Error(`parseRecipe: ${name} needs transforms.${entry.className}, which this build of cnnkit does not have yet; valid names now: ${availableRecipeNames().join(', ')}`);
+  let transform: Transform | BatchTransform;
+  try {
+    const options = { ...entry.defaults, ...given };
+    transform = new Class(...(entry.args ? entry.args(options) : [options]));
+  } catch (error) {
+    throw new (error instanceof RangeError ? RangeError : TypeError)(`${where}: ${(error as Error).message}`, { cause: error });
+  }
+  return { name, text, stage: entry.stage, transform };
+}
+
+/** The names whose classes this build has. */
+export function availableRecipeNames(): string[] {
+  return recipeNames().filter((name) => classOf(registry[name]));
+}
+
+/**
+ * Reads a recipe: comma-separated techniques `name` or `name(value, key=value, …)`; values are numbers, ranges `a-b`
+ * ([a, b]; negative numbers work: `-10-10`), sizes `HxW`, true/false or words. Throws one line naming the fault.
+ */
+export function parseRecipe(text: string, options: ParseRecipeOptions = {}): Recipe {
+  if (typeof text !== 'string' || text.trim() === '') throw new TypeError(`parseRecipe: expects a recipe such as 'hflip,randomErasing(0.5)', got ${JSON.stringify(text)}`);
+  const steps = splitTopLevel(text, 'parseRecipe').map((part) => {
+    if (part === '') throw new SyntaxError(`parseRecipe: an empty technique in '${text}' (two commas in a row, or one at an end)`);
+    return parseStep(part, options);
+  });
+  return {
+    text,
+    steps,
+    sample: steps.filter((s) => s.stage !== 'batch').map((s) => s.transform as Transform),
+    batch: steps.filter((s) => s.stage === 'batch').map((s) => s.transform as BatchTransform),
+    fitted: steps.filter((s) => s.stage === 'fitted').map((s) => s.transform as FittedTransform),
+  };
+}
+
+/** The dataset with its inputs through the transforms (one Compose of them), or the dataset itself when there are none. */
+export function transformDataset(dataset: Dataset<Sample>, steps: Transform[]): Dataset<Sample> {
+  if (steps.length === 0) return dataset;
+  return new TransformedDataset(dataset, steps.length === 1 ? steps[0] : new Compose(steps));
+}
+
+/** The statistics of the recipe's fitted steps as one state dict, keyed `<step index>.<name>.<key>` (e.g. `0.featurewise.mean`). */
+export function fittedStateDict(recipe: Recipe): Record<string, Tensor> {
+  const state: Record<string, Tensor> = {};
+  recipe.steps.forEach((step, i) => {
+    if (step.stage !== 'fitted') return;
+    for (const [key, value] of Object.entries((step.transform as FittedTransform).stateDict())) state[`${i}.${step.name}.${key}`] = value;
+  });
+  return state;
+}
+
+/** Gives the recipe's fitted steps the statistics of fittedStateDict(), as saved with a run. */
+export function loadFittedStateDict(recipe: Recipe, state: Record<string, Tensor>): void {
+  recipe.steps.forEach((step, i) => {
+    if (step.stage !== 'fitted') return;
+    const prefix = `${i}.${step.name}.`;
+    const own = Object.fromEntries(Object.entries(state).filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key.slice(prefix.length), value]));
+    if (Object.keys(own).length === 0) {
+      throw new Error(`loadFittedStateDict: no statistics for step ${i} (${step.text}) of '${recipe.text}'; they were saved for another recipe (keys ${Object.keys(state).join(', ') || 'none'})`);
+    }
+    (step.transform as FittedTransform).loadStateDict(own);
+  });
+}
