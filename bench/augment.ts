@@ -19,7 +19,10 @@ const WORKERS = 2;
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
-/** Where cnnkit augments: per sample in the worker threads, or on whole batches after collation (one libtorch call per step). */
+/**
+ * Where cnnkit augments: every step per sample in the worker threads, or only the crop there (it makes the images one
+ * size) and the other steps on whole batches after collation, each image with its own random parameters.
+ */
 export type AugmentMode = 'batched' | 'per-sample';
 
 /** `count` JPEGs of smooth random colour fields in 4 class folders, made once per run. */
@@ -47,11 +50,11 @@ const pipeline = (): T.Transform[] => [
 /** Images per second of one pass over the folder. */
 async function cnnkitPass(root: string, mode: AugmentMode, epoch: number): Promise<number> {
   const steps = pipeline();
-  const perSample = mode === 'per-sample' ? { transform: new T.Compose(steps) } : {};
-  const folder = new data.ImageFolder(root, { dtype: 'uint8', checkFiles: false, ...perSample });
+  const inWorkers = mode === 'per-sample' ? steps : steps.slice(0, 1);
+  const folder = new data.ImageFolder(root, { dtype: 'uint8', checkFiles: false, transform: new T.Compose(inWorkers) });
   const loader = new data.DataLoader(folder, { batchSize: BATCH, shuffle: true, seed: 0, numWorkers: WORKERS });
   loader.epoch = epoch;
-  const batched = new T.Compose(steps);
+  const batched = new T.Compose(steps.slice(1));
   let seen = 0;
   const start = performance.now();
   let b = 0;

@@ -106,7 +106,9 @@ function prepareInference(model: Model, x: Tensor): PreparedCase {
   const forward = () => torch.noGrad(() => model.forward(x));
   return {
     step() {
-      torch.tidy(forward);
+      torch.tidy(() => {
+        forward(); // the output goes with the scope
+      });
     },
     stepPhases() {
       const phases = torch.tidy(() => {

@@ -52,7 +52,7 @@ export class LabelledImages implements Dataset<Sample> {
   /** The class's name as users know it (ImageFolder, ImagesByName), for messages. */
   protected readonly kind: string;
   /** Files set aside when the dataset was made (their header did not read). */
-  protected readonly rejected: SkippedImage[];
+  private readonly rejected: SkippedImage[] = [];
   /** failed[i] is 1 once sample i failed to decode, on any thread (a SharedArrayBuffer). */
   private readonly failed: Int32Array;
   private readonly reasons = new Map<number, string>();
@@ -62,7 +62,8 @@ export class LabelledImages implements Dataset<Sample> {
     samples: readonly (readonly [string, number])[],
     classes: readonly string[],
     options: ImageDatasetOptions = {},
-    shared: { kind?: string; failed?: Int32Array; rejected?: SkippedImage[] } = {},
+    /** For subclasses and worker threads: the name for messages, and the failure flags of the dataset being rebuilt. */
+    shared: { kind?: string; failed?: Int32Array } = {},
   ) {
     this.kind = shared.kind ?? 'LabelledImages';
     checkOptions(options, this.kind);
@@ -73,7 +74,6 @@ export class LabelledImages implements Dataset<Sample> {
     this.options = options;
     this.classes = classes;
     this.classToIdx = Object.fromEntries(classes.map((c, i) => [c, i]));
-    this.rejected = shared.rejected ?? [];
     let kept = samples;
     if (shared.failed === undefined && options.checkFiles !== false) {
       const faults = checkImageFiles(samples.map(([path]) => path));

@@ -161,6 +161,9 @@ function readZipFormat(bytes: Buffer): unknown {
   const pickleName = [...entries.keys()].find((name) => /^[^/]+\/data\.pkl$/.test(name));
   if (!pickleName) throw new ZipFormatError(`the archive has no <name>/data.pkl (its entries: ${[...entries.keys()].slice(0, 8).join(', ') || 'none'})`);
   const prefix = pickleName.slice(0, -'data.pkl'.length);
+  if (entries.has(`${prefix}constants.pkl`)) {
+    throw new Error('it is a TorchScript archive (torch.jit.save), which holds code; save the model\'s state_dict() with torch.save instead');
+  }
   const byteorder = entries.get(`${prefix}byteorder`)?.toString('latin1');
   if (byteorder !== undefined && byteorder !== 'little') throw new Error(`its storages are ${byteorder}-endian; only little-endian files are read`);
   const storages = new Map<string, Storage>();

@@ -1,6 +1,7 @@
 // Where each architecture keeps its classifier, how torchvision initializes it, and fastai-style layer groups
 // (the units that freezing and discriminative learning rates work on).
 import { checkInt } from '../torch/check.js';
+import { tidy } from '../torch/scope.js';
 import { Linear } from '../nn/layers/linear.js';
 import { normal_, truncNormal_, zeros_ } from '../nn/init.js';
 import { Module } from '../nn/module.js';
@@ -43,7 +44,7 @@ function resolve(model: Module, path: string): { parent: Module; key: string; mo
     const children = module.namedChildren();
     const index = Number(part);
     const found = Number.isInteger(index) && index < 0 ? children[children.length + index] : children.find(([name]) => name === part);
-    if (!found) throw new Error(`${model.typeName}: has no submodule '${path}' (no '${part}' in ${parent.typeName})`);
+    if (!found) throw new Error(`${model.typeName} has no submodule '${path}' (no '${part}' in ${parent.typeName})`);
     [key, module] = found;
   }
   return { parent, key, module };
@@ -76,13 +77,16 @@ export function replaceHead(model: Module, numClasses: number): Linear {
   const { parent, key, module: old } = resolve(model, architecture.head);
   if (!(old instanceof Linear)) throw new Error(`replaceHead: ${model.typeName}'s head is a ${old.typeName}, not a Linear layer`);
   const head = new Linear(old.inFeatures, numClasses, { bias: old.bias !== null });
-  switch (architecture.init) {
-    case 'normal': normal_(head.weight, 0, 0.01); break;
-    case 'truncNormal': truncNormal_(head.weight, 0, 0.02); break;
-    case 'zeros': zeros_(head.weight); break;
-    case 'default': break; // Linear's own kaiming-uniform init, which torchvision keeps for these heads
-  }
-  if (head.bias && architecture.init !== 'default') zeros_(head.bias);
+  // In a scope: the initializers return new handles to the tensors they fill.
+  tidy(() => {
+    switch (architecture.init) {
+      case 'normal': normal_(head.weight, 0, 0.01); break;
+      case 'truncNormal': truncNormal_(head.weight, 0, 0.02); break;
+      case 'zeros': zeros_(head.weight); break;
+      case 'default': break; // Linear's own kaiming-uniform init, which torchvision keeps for these heads
+    }
+    if (head.bias && architecture.init !== 'default') zeros_(head.bias);
+  });
   head.to(old.weight.dtype);
   head.to(old.weight.device);
   head.train(old.training);

@@ -10,7 +10,7 @@ import { ReLU6 } from '../nn/layers/hardtanh.js';
 import { Linear } from '../nn/layers/linear.js';
 import * as F from '../nn/functional.js';
 import { Module } from '../nn/module.js';
-import { Conv2dNormActivation, initConvNets, makeDivisible } from './ops.js';
+import { addAndFree, Conv2dNormActivation, initConvNets, makeDivisible } from './ops.js';
 import { buildClassifier, type ClassifierOptions } from './weights.js';
 
 const bn = (channels: number) => new BatchNorm2d(channels);
@@ -35,7 +35,7 @@ export class InvertedResidual extends Module {
 
   forward(x: Tensor): Tensor {
     const out = this.conv.forward(x);
-    return this.useResConnect ? x.add(out) : out;
+    return this.useResConnect ? addAndFree(x, out, x) : out;
   }
 }
 

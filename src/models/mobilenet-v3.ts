@@ -8,7 +8,7 @@ import { Dropout } from '../nn/layers/dropout.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AdaptiveAvgPool2d } from '../nn/layers/pooling.js';
 import { Module } from '../nn/module.js';
-import { Conv2dNormActivation, initConvNets, makeDivisible, SqueezeExcitation } from './ops.js';
+import { addAndFree, Conv2dNormActivation, initConvNets, makeDivisible, SqueezeExcitation } from './ops.js';
 import { buildClassifier, type ClassifierOptions } from './weights.js';
 
 const bn = (channels: number) => new BatchNorm2d(channels, { eps: 0.001, momentum: 0.01 });
@@ -53,7 +53,7 @@ export class InvertedResidualV3 extends Module {
 
   forward(x: Tensor): Tensor {
     const out = this.block.forward(x);
-    return this.useResConnect ? out.add(x) : out;
+    return this.useResConnect ? addAndFree(out, x, x) : out;
   }
 }
 

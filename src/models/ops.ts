@@ -12,6 +12,27 @@ import * as F from '../nn/functional.js';
 import { kaimingNormal_, normal_, zeros_ } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 
+/**
+ * Runs layers in order on input and frees each intermediate as soon as the next layer has used it (as
+ * Sequential.forward), so a block's activations do not all wait for the caller's tidy scope.
+ */
+export function applyInOrder(input: Tensor, layers: Module[]): Tensor {
+  let x = input;
+  for (const layer of layers) {
+    const y = layer.forward(x);
+    if (x !== input && x !== y) x.dispose();
+    x = y;
+  }
+  return x;
+}
+
+/** a + b, freeing a and b unless they are `keep` (a block's input). */
+export function addAndFree(a: Tensor, b: Tensor, keep: Tensor): Tensor {
+  const sum = a.add(b);
+  for (const t of new Set([a, b])) if (t !== keep) t.dispose();
+  return sum;
+}
+
 /** Rounds channels to a multiple of divisor, never below 90 % of v (torchvision's _make_divisible). */
 export function makeDivisible(v: number, divisor: number, minValue = divisor): number {
   const rounded = Math.max(minValue, Math.floor((v + divisor / 2) / divisor) * divisor);

@@ -9,7 +9,7 @@ import { Conv2d } from '../nn/layers/conv.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/layers/pooling.js';
 import { Module } from '../nn/module.js';
-import { initConvNets } from './ops.js';
+import { addAndFree, applyInOrder, initConvNets } from './ops.js';
 import { buildClassifier, type ClassifierOptions } from './weights.js';
 
 /** The 1×1 convolution and batch norm that bring the input to the block's output shape. */
@@ -38,8 +38,8 @@ export class BasicBlock extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const out = this.bn2.forward(this.conv2.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x)))));
-    return this.relu.forward(out.add(this.downsample ? this.downsample.forward(x) : x));
+    const out = applyInOrder(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2]);
+    return applyInOrder(addAndFree(out, this.downsample ? this.downsample.forward(x) : x, x), [this.relu]);
   }
 }
 
@@ -68,10 +68,8 @@ export class Bottleneck extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const a = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-    const b = this.relu.forward(this.bn2.forward(this.conv2.forward(a)));
-    const out = this.bn3.forward(this.conv3.forward(b));
-    return this.relu.forward(out.add(this.downsample ? this.downsample.forward(x) : x));
+    const out = applyInOrder(x, [this.conv1, this.bn1, this.relu, this.conv2, this.bn2, this.relu, this.conv3, this.bn3]);
+    return applyInOrder(addAndFree(out, this.downsample ? this.downsample.forward(x) : x, x), [this.relu]);
   }
 }
 
@@ -112,9 +110,8 @@ export class ResNet extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const stem = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
-    const features = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(stem))));
-    return this.fc.forward(this.avgpool.forward(features).flatten(1));
+    const pooled = applyInOrder(x, [this.conv1, this.bn1, this.relu, this.maxpool, this.layer1, this.layer2, this.layer3, this.layer4, this.avgpool]);
+    return applyInOrder(pooled.flatten(1), [this.fc]);
   }
 }
 

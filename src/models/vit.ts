@@ -135,7 +135,7 @@ export class VisionTransformer extends Module {
 /** ViT-B/16: 12 layers, 12 heads, hidden size 768, MLP 3072; 224×224 input, or the weights' size (384 for the SWAG end-to-end ones). */
 export const vitB16 = (options: ClassifierOptions & Omit<VisionTransformerOptions, 'numClasses' | 'patchSize' | 'numLayers' | 'numHeads' | 'hiddenDim' | 'mlpDim'> = {}): VisionTransformer =>
   buildClassifier('vit_b_16', 'heads.head', options, (numClasses, weights) => new VisionTransformer({
-    ...options, imageSize: weights ? imageSizeOf(weights, 16) : options.imageSize, patchSize: 16, numLayers: 12, numHeads: 12, hiddenDim: 768, mlpDim: 3072, numClasses,
+    ...options, imageSize: options.imageSize ?? (weights && imageSizeOf(weights, 16)), patchSize: 16, numLayers: 12, numHeads: 12, hiddenDim: 768, mlpDim: 3072, numClasses,
   }));
 
 /** The image size weights were trained at, from their position embeddings: (size / patch)² patches and the class token. */

@@ -68,8 +68,8 @@ export function freezeTo(model: Module, n: number, options: FreezeOptions = {}):
   if (!Number.isInteger(n) || index < 0 || index > groups.length) {
     throw new RangeError(`freezeTo: n must be an integer from ${-groups.length} to ${groups.length} (${model.typeName} has ${groups.length} layer groups), got ${n}`);
   }
-  const frozen = groups.slice(0, index);
-  applyFreeze(model, frozen.flatMap((g) => g.modules), frozen.flatMap((g) => g.params).filter((p) => model.parameters(false).includes(p)), options);
+  // The model's own parameters (ViT's class_token) belong to the first group.
+  applyFreeze(model, groups.slice(0, index).flatMap((g) => g.modules), index > 0 ? model.parameters(false) : [], options);
 }
 
 /** Trains the head group only (fastai's freeze). */

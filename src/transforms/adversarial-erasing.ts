@@ -18,11 +18,11 @@ import { BatchTransform, type BatchContext } from './transform.js';
 const NAME = 'AdversarialErasing';
 
 /** The submodule of `model` named `name` (dotted, as namedModules gives). */
-function moduleNamed(model: Module, name: string, where: string): Module {
+function moduleNamed(model: Module, name: string, caller: string): Module {
   const found = model.namedModules().find(([n]) => n === name);
   if (!found) {
     const names = model.namedModules().map(([n]) => n).filter(Boolean);
-    throw new RangeError(`${where}: the model has no module '${name}'; its modules are ${names.slice(0, 40).join(', ')}${names.length > 40 ? ', …' : ''}`);
+    throw new RangeError(`${caller}: the model has no module '${name}'; its modules are ${names.slice(0, 40).join(', ')}${names.length > 40 ? ', …' : ''}`);
   }
   return found[1];
 }
@@ -55,10 +55,10 @@ function inEvalMode<T>(model: Module, fn: () => T): T {
 }
 
 /** Class indices (N) from class indices or soft targets (N×K: their argmax). */
-function targetClasses(targets: Tensor, n: number, where: string): Tensor {
+function targetClasses(targets: Tensor, n: number, caller: string): Tensor {
   if (targets?.ndim === 1 && targets.shape[0] === n) return targets.to('int64');
   if (targets?.ndim === 2 && targets.shape[0] === n) return targets.argmax(1);
-  throw new TypeError(`${where}: targets must be ${n} class indices or ${n}×K class probabilities, got ${describe(targets)}${targets?.shape ? ` of shape [${targets.shape.join(', ')}]` : ''}`);
+  throw new TypeError(`${caller}: targets must be ${n} class indices or ${n}×K class probabilities, got ${describe(targets)}${targets?.shape ? ` of shape [${targets.shape.join(', ')}]` : ''}`);
 }
 
 const indexTensor = (classes: Tensor | ArrayLike<number>, device: string): Tensor =>
@@ -72,26 +72,29 @@ const indexTensor = (classes: Tensor | ArrayLike<number>, device: string): Tenso
  * size. N×H×W.
  */
 export function classActivationMap(model: Module, inputs: Tensor, classes: Tensor | ArrayLike<number>, layer?: string): Tensor {
-  const where = 'classActivationMap';
+  const caller = 'classActivationMap';
   // The head's pool: a global one among the model's own children (pools inside blocks, as squeeze-excitation, are not it).
   const pools = model.namedChildren().map(([, m]) => m)
     .filter((m): m is AdaptiveAvgPool2d => m instanceof AdaptiveAvgPool2d && [m.outputSize].flat().every((size) => size === 1));
   const linears = model.modules().filter((m): m is Linear => m instanceof Linear);
   if (linears.length === 0 || (layer === undefined && pools.length === 0)) {
-    throw new TypeError(`${where}: CAM needs a head of global average pooling (an AdaptiveAvgPool2d(1) child of the model, or \`layer\` naming the module whose output it pools) then Linear; ${model.typeName} has none: use Grad-CAM (mode 'gradcam' with a layer) instead`);
+    throw new TypeError(`${caller}: CAM needs a head of global average pooling (an AdaptiveAvgPool2d(1) child of the model, or \`layer\` naming the module whose output it pools) then Linear; ${model.typeName} has none: use Grad-CAM (mode 'gradcam' with a layer) instead`);
   }
   const fc = linears[linears.length - 1];
-  const source = layer === undefined ? pools[pools.length - 1] : moduleNamed(model, layer, where);
+  const source = layer === undefined ? pools[pools.length - 1] : moduleNamed(model, layer, caller);
   return inEvalMode(model, () => noGrad(() => tidy(() => {
     let features: Tensor | null = null;
+    // A module called more than once (a shared ReLU) gives its last call's output, as a forward hook's last record.
     withCapture(source, (output, input) => {
+      (features as Tensor | null)?.dispose();
       features = keep((layer === undefined ? input : output).clone());
       return output;
     }, () => model.forward(inputs).dispose());
-    const maps = features as unknown as Tensor;
+    if (features === null) throw new Error(`${caller}: module '${layer}' did not run in the model's forward`);
+    const maps = features as Tensor;
     try {
       if (maps.ndim !== 4 || maps.shape[1] !== fc.inFeatures) {
-        throw new RangeError(`${where}: the feature maps [${maps.shape.join(', ')}] do not fit the last Linear layer's ${fc.inFeatures} inputs: is the head global average pooling then Linear?`);
+        throw new RangeError(`${caller}: the feature maps [${maps.shape.join(', ')}] do not fit the last Linear layer's ${fc.inFeatures} inputs: is the head global average pooling then Linear?`);
       }
       const weights = fc.weight.indexSelect(0, indexTensor(classes, maps.device)); // N×C
       const cam = weights.unsqueeze(-1).unsqueeze(-1).mul(maps).sum(1, true);
@@ -108,21 +111,22 @@ export function classActivationMap(model: Module, inputs: Tensor, classes: Tenso
  * by torch.autograd.grad with respect to the captured activations only, so no parameter's .grad changes.
  */
 export function gradCam(model: Module, inputs: Tensor, classes: Tensor | ArrayLike<number>, layer: string): Tensor {
-  const where = 'gradCam';
-  if (typeof layer !== 'string') throw new TypeError(`${where}: layer must be the dotted name of a module (e.g. 'layer3'), got ${describe(layer)}`);
-  const source = moduleNamed(model, layer, where);
+  const caller = 'gradCam';
+  if (typeof layer !== 'string') throw new TypeError(`${caller}: layer must be the dotted name of a module (e.g. 'layer3'), got ${describe(layer)}`);
+  const source = moduleNamed(model, layer, caller);
   return inEvalMode(model, () => enableGrad(() => tidy(() => {
     let activations: Tensor | null = null;
     // The network goes on from a leaf copy: its gradient needs no graph before the layer, and the caller's
     // containers may free the handle they are given, so they get a view and this one stays.
     const logits = withCapture(source, (output) => {
+      (activations as Tensor | null)?.dispose();
       activations = keep(output.detach().requiresGrad_(true));
       return activations.view(activations.shape);
     }, () => model.forward(inputs));
-    if (activations === null) throw new Error(`${where}: module '${layer}' did not run in the model's forward`);
+    if (activations === null) throw new Error(`${caller}: module '${layer}' did not run in the model's forward`);
     const a = activations as Tensor;
     try {
-      if (a.ndim !== 4) throw new RangeError(`${where}: module '${layer}' gives shape [${a.shape.join(', ')}]; Grad-CAM needs N×C×H×W feature maps`);
+      if (a.ndim !== 4) throw new RangeError(`${caller}: module '${layer}' gives shape [${a.shape.join(', ')}]; Grad-CAM needs N×C×H×W feature maps`);
       const score = logits.gather(1, indexTensor(classes, logits.device).unsqueeze(1)).sum();
       const [gradient] = grad(score, a);
       return noGrad(() => {
@@ -162,18 +166,17 @@ export class AdversarialErasing extends BatchTransform {
 
   constructor(readonly options: AdversarialErasingOptions = {}) {
     super();
-    const where = 'AdversarialErasing';
     const { threshold = 0.8, mode = 'cam', layer, fill = 0, p = 0.5 } = options;
-    checkNumber(threshold, 'threshold', where);
-    if (threshold < 0 || threshold > 1) throw new RangeError(`${where}: threshold is a fraction of the map's maximum, between 0 and 1, got ${threshold}`);
-    if (mode !== 'cam' && mode !== 'gradcam') throw new TypeError(`${where}: mode must be 'cam' or 'gradcam', got ${describe(mode)}`);
-    if (mode === 'gradcam' && typeof layer !== 'string') throw new TypeError(`${where}: mode 'gradcam' needs layer, the dotted name of a module giving feature maps (e.g. 'layer3')`);
-    if (layer !== undefined && typeof layer !== 'string') throw new TypeError(`${where}: layer must be a dotted module name, got ${describe(layer)}`);
+    checkNumber(threshold, 'threshold', NAME);
+    if (threshold < 0 || threshold > 1) throw new RangeError(`${NAME}: threshold is a fraction of the map's maximum, between 0 and 1, got ${threshold}`);
+    if (mode !== 'cam' && mode !== 'gradcam') throw new TypeError(`${NAME}: mode must be 'cam' or 'gradcam', got ${describe(mode)}`);
+    if (mode === 'gradcam' && typeof layer !== 'string') throw new TypeError(`${NAME}: mode 'gradcam' needs layer, the dotted name of a module giving feature maps (e.g. 'layer3')`);
+    if (layer !== undefined && typeof layer !== 'string') throw new TypeError(`${NAME}: layer must be a dotted module name, got ${describe(layer)}`);
     if (fill !== 'mean' && typeof fill !== 'number' && !(Array.isArray(fill) && fill.length > 0 && fill.every(Number.isFinite))) {
-      throw new TypeError(`${where}: fill must be a number, one number per channel, or 'mean', got ${describe(fill)}`);
+      throw new TypeError(`${NAME}: fill must be a number, one number per channel, or 'mean', got ${describe(fill)}`);
     }
-    checkNumber(p, 'p', where);
-    if (p < 0 || p > 1) throw new RangeError(`${where}: p must be between 0 and 1, got ${p}`);
+    checkNumber(p, 'p', NAME);
+    if (p < 0 || p > 1) throw new RangeError(`${NAME}: p must be between 0 and 1, got ${p}`);
     [this.threshold, this.mode, this.layer, this.fill, this.p] = [threshold, mode, layer, fill, p];
   }
 

@@ -102,7 +102,8 @@ export class Grayscale extends Transform {
   readonly numOutputChannels: 1 | 3;
   constructor(numOutputChannels: 1 | 3 = 1) {
     super();
-    this.numOutputChannels = checkChoice(String(numOutputChannels), 'numOutputChannels', 'Grayscale', ['1', '3'] as const) === '1' ? 1 : 3;
+    if (numOutputChannels !== 1 && numOutputChannels !== 3) throw new RangeError(`Grayscale: numOutputChannels must be 1 or 3, got ${describe(numOutputChannels)}`);
+    this.numOutputChannels = numOutputChannels;
   }
   forward(x: Tensor): Tensor { return rgbToGrayscale(x, this.numOutputChannels); }
   workerSpec() { return { module: import.meta.url, name: 'Grayscale', args: [this.numOutputChannels] }; }
@@ -219,7 +220,7 @@ export class ToDtype extends Transform {
     return this.scale ? convertImageDtype(x, this.dtype) : x.to(this.dtype, { copy: true });
   }
   workerSpec() { return { module: import.meta.url, name: 'ToDtype', args: [this.dtype, { scale: this.scale }] }; }
-  toString(): string { return `ToDtype(scale=${pyBool(this.scale)})`; }
+  toString(): string { return `ToDtype(dtype=torch.${this.dtype}, scale=${pyBool(this.scale)})`; }
 }
 
 /** torchvision's RandomEqualize: histogram equalization with probability p. */

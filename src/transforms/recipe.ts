@@ -4,8 +4,15 @@
 import type { Dataset, Sample } from '../data/dataset.js';
 import { TransformedDataset } from '../data/transformed-dataset.js';
 import type { Tensor } from '../torch/tensor.js';
+import { AdversarialErasing } from './adversarial-erasing.js';
+import { CLAHE, ColorJitter, GaussianBlur, GaussianNoise, RandomAutocontrast, RandomEqualize, RandomGrayscale } from './color.js';
 import { Compose } from './containers.js';
-import * as transforms from './index.js';
+import { Cutout, GridMask, HideAndSeek, RandomErasing } from './erasing.js';
+import { RandomAffine, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, RandomRotation, RandomVerticalFlip } from './geometry.js';
+import { CutMix, Mixup, MixupCutmix, Mosaic } from './mixing.js';
+import { AutoAugment, RandAugment, TrivialAugmentWide } from './policies.js';
+import { FeaturewiseStandardization, ZCAWhitening } from './statistics.js';
+import { MixStyle, StyleAugment } from './style.js';
 import type { BatchTransform, Transform } from './transform.js';
 
 /**
@@ -19,8 +26,8 @@ export type ParameterKind = 'number' | 'integer' | 'boolean' | 'string' | 'range
 export type RecipeStage = 'sample' | 'batch' | 'fitted';
 
 export interface RecipeEntry {
-  /** The class in the transforms namespace. */
-  className: string;
+  /** The class; constructors differ (torchvision's leading positional parameters), so `args` says how to call each. */
+  Class: new (...args: any[]) => Transform | BatchTransform;
   stage: RecipeStage;
   parameters: Record<string, ParameterKind>;
   /** The parameters that values given without a name fill, in order: `mixup(0.2)` is `mixup(alpha=0.2)`. */
@@ -72,72 +79,72 @@ const leading = (key: string) => ({ [key]: first, ...rest }: Options): unknown[]
 const onlyP = (o: Options): unknown[] => [o.p];
 
 const registry: Record<string, RecipeEntry> = {
-  hflip: { className: 'RandomHorizontalFlip', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  vflip: { className: 'RandomVerticalFlip', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  rotate: { className: 'RandomRotation', stage: 'sample', parameters: { degrees: 'range', expand: 'boolean', ...fill }, positional: ['degrees'], args: leading('degrees') },
+  hflip: { Class: RandomHorizontalFlip, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  vflip: { Class: RandomVerticalFlip, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  rotate: { Class: RandomRotation, stage: 'sample', parameters: { degrees: 'range', expand: 'boolean', ...fill }, positional: ['degrees'], args: leading('degrees') },
   affine: {
-    className: 'RandomAffine', stage: 'sample', parameters: { degrees: 'range', translate: 'pair', scale: 'range', shear: 'range', ...fill },
+    Class: RandomAffine, stage: 'sample', parameters: { degrees: 'range', translate: 'pair', scale: 'range', shear: 'range', ...fill },
     positional: ['degrees'], aliases: { rotate: 'degrees' }, defaults: { degrees: 0 }, args: leading('degrees'),
   },
   randomResizedCrop: {
-    className: 'RandomResizedCrop', stage: 'sample', parameters: { size: 'size', scale: 'range', ratio: 'range', interpolation: 'string', antialias: 'boolean' },
+    Class: RandomResizedCrop, stage: 'sample', parameters: { size: 'size', scale: 'range', ratio: 'range', interpolation: 'string', antialias: 'boolean' },
     positional: ['size'], args: leading('size'),
   },
   randomCrop: {
-    className: 'RandomCrop', stage: 'sample', parameters: { size: 'size', padding: 'numbers', padIfNeeded: 'boolean', fill: 'number', paddingMode: 'string' },
+    Class: RandomCrop, stage: 'sample', parameters: { size: 'size', padding: 'numbers', padIfNeeded: 'boolean', fill: 'number', paddingMode: 'string' },
     positional: ['size'], args: leading('size'),
   },
   colorJitter: {
-    className: 'ColorJitter', stage: 'sample', parameters: { brightness: 'range', contrast: 'range', saturation: 'range', hue: 'range' },
+    Class: ColorJitter, stage: 'sample', parameters: { brightness: 'range', contrast: 'range', saturation: 'range', hue: 'range' },
     positional: ['brightness', 'contrast', 'saturation', 'hue'],
   },
-  grayscale: { className: 'RandomGrayscale', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  grayscale: { Class: RandomGrayscale, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
   gaussianBlur: {
-    className: 'GaussianBlur', stage: 'sample', parameters: { kernelSize: 'size', sigma: 'range' }, positional: ['kernelSize'], defaults: { kernelSize: 3 },
+    Class: GaussianBlur, stage: 'sample', parameters: { kernelSize: 'size', sigma: 'range' }, positional: ['kernelSize'], defaults: { kernelSize: 3 },
     args: (o) => [o.kernelSize, o.sigma],
   },
-  gaussianNoise: { className: 'GaussianNoise', stage: 'sample', parameters: { sigma: 'number', mean: 'number', clip: 'boolean' }, positional: ['sigma'] },
-  equalize: { className: 'RandomEqualize', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  gaussianNoise: { Class: GaussianNoise, stage: 'sample', parameters: { sigma: 'number', mean: 'number', clip: 'boolean' }, positional: ['sigma'] },
+  equalize: { Class: RandomEqualize, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
   clahe: {
-    className: 'CLAHE', stage: 'sample', parameters: { clipLimit: 'number', tileGridSize: 'size', p: 'number' }, positional: ['clipLimit'],
+    Class: CLAHE, stage: 'sample', parameters: { clipLimit: 'number', tileGridSize: 'size', p: 'number' }, positional: ['clipLimit'],
     args: ({ tileGridSize: grid, ...o }) => [{ ...o, ...(grid === undefined ? {} : { tileGridSize: typeof grid === 'number' ? [grid, grid] : grid }) }],
   },
-  autocontrast: { className: 'RandomAutocontrast', stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  featurewise: { className: 'FeaturewiseStandardization', stage: 'fitted', parameters: { mode: 'string', center: 'boolean', scale: 'boolean', eps: 'number' }, positional: ['mode'] },
-  zca: { className: 'ZCAWhitening', stage: 'fitted', parameters: { epsilon: 'number', maxDim: 'integer' }, positional: ['epsilon'] },
+  autocontrast: { Class: RandomAutocontrast, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
+  featurewise: { Class: FeaturewiseStandardization, stage: 'fitted', parameters: { mode: 'string', center: 'boolean', scale: 'boolean', eps: 'number' }, positional: ['mode'] },
+  zca: { Class: ZCAWhitening, stage: 'fitted', parameters: { epsilon: 'number', maxDim: 'integer' }, positional: ['epsilon'] },
   randomErasing: {
-    className: 'RandomErasing', stage: 'sample', parameters: { p: 'number', scale: 'range', ratio: 'range', value: 'value', inplace: 'boolean' }, positional: ['p'],
+    Class: RandomErasing, stage: 'sample', parameters: { p: 'number', scale: 'range', ratio: 'range', value: 'value', inplace: 'boolean' }, positional: ['p'],
   },
-  cutout: { className: 'Cutout', stage: 'sample', parameters: { length: 'integer', nHoles: 'integer', p: 'number', fill: 'numbers' }, positional: ['length'] },
+  cutout: { Class: Cutout, stage: 'sample', parameters: { length: 'integer', nHoles: 'integer', p: 'number', fill: 'numbers' }, positional: ['length'] },
   hideAndSeek: {
-    className: 'HideAndSeek', stage: 'sample', parameters: { hideProb: 'number', gridSizes: 'list', referenceSize: 'integer', fill: 'numbers' }, positional: ['hideProb'],
+    Class: HideAndSeek, stage: 'sample', parameters: { hideProb: 'number', gridSizes: 'list', referenceSize: 'integer', fill: 'numbers' }, positional: ['hideProb'],
   },
   gridMask: {
-    className: 'GridMask', stage: 'sample',
+    Class: GridMask, stage: 'sample',
     parameters: { p: 'number', dMin: 'integer', dMax: 'integer', ratio: 'number', rotate: 'number', mode: 'integer', rampEpochs: 'integer', fill: 'numbers' },
     positional: ['p'],
   },
-  mixup: { className: 'Mixup', stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
-  cutmix: { className: 'CutMix', stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
-  mixupCutmix: { className: 'MixupCutmix', stage: 'batch', parameters: { mixupAlpha: 'number', cutmixAlpha: 'number', switchProb: 'number', ...mixing } },
+  mixup: { Class: Mixup, stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
+  cutmix: { Class: CutMix, stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
+  mixupCutmix: { Class: MixupCutmix, stage: 'batch', parameters: { mixupAlpha: 'number', cutmixAlpha: 'number', switchProb: 'number', ...mixing } },
   mosaic: {
-    className: 'Mosaic', stage: 'batch', parameters: { p: 'number', centerRange: 'range', numClasses: 'integer', labelSmoothing: 'number' }, positional: ['p'],
+    Class: Mosaic, stage: 'batch', parameters: { p: 'number', centerRange: 'range', numClasses: 'integer', labelSmoothing: 'number' }, positional: ['p'],
   },
   adversarialErasing: {
-    className: 'AdversarialErasing', stage: 'batch', parameters: { threshold: 'number', mode: 'string', layer: 'string', fill: 'value', p: 'number' },
+    Class: AdversarialErasing, stage: 'batch', parameters: { threshold: 'number', mode: 'string', layer: 'string', fill: 'value', p: 'number' },
     positional: ['threshold'],
   },
   styleAugment: {
-    className: 'StyleAugment', stage: 'sample', parameters: { alpha: 'range', p: 'number', weights: 'string', encoder: 'string', decoder: 'string', styles: 'string' },
+    Class: StyleAugment, stage: 'sample', parameters: { alpha: 'range', p: 'number', weights: 'string', encoder: 'string', decoder: 'string', styles: 'string' },
     positional: ['alpha'],
   },
-  mixStyle: { className: 'MixStyle', stage: 'batch', parameters: { p: 'number', alpha: 'number', eps: 'number', mix: 'string' }, positional: ['p'] },
-  autoAugment: { className: 'AutoAugment', stage: 'sample', parameters: { policy: 'string', ...fill }, positional: ['policy'] },
+  mixStyle: { Class: MixStyle, stage: 'batch', parameters: { p: 'number', alpha: 'number', eps: 'number', mix: 'string' }, positional: ['p'] },
+  autoAugment: { Class: AutoAugment, stage: 'sample', parameters: { policy: 'string', ...fill }, positional: ['policy'] },
   randAugment: {
-    className: 'RandAugment', stage: 'sample', parameters: { numOps: 'integer', magnitude: 'integer', numMagnitudeBins: 'integer', ...fill },
+    Class: RandAugment, stage: 'sample', parameters: { numOps: 'integer', magnitude: 'integer', numMagnitudeBins: 'integer', ...fill },
     positional: ['numOps', 'magnitude'],
   },
-  trivialAugment: { className: 'TrivialAugmentWide', stage: 'sample', parameters: { numMagnitudeBins: 'integer', ...fill } },
+  trivialAugment: { Class: TrivialAugmentWide, stage: 'sample', parameters: { numMagnitudeBins: 'integer', ...fill } },
 };
 
 /** The recipe names, in the order of the table above. */
@@ -150,12 +157,6 @@ export function recipeEntry(name: string): RecipeEntry | undefined {
   return Object.hasOwn(registry, name) ? registry[name] : undefined;
 }
 
-/** The class a recipe name makes, from the transforms namespace; undefined while that class is not part of the library. */
-function classOf(entry: RecipeEntry): (new (...args: unknown[]) => Transform | BatchTransform) | undefined {
-  const Class = (transforms as Record<string, unknown>)[entry.className];
-  return typeof Class === 'function' ? (Class as new (...args: unknown[]) => Transform | BatchTransform) : undefined;
-}
-
 /** One line per name: `name(positional…, key=kind, …)  Class, stage`; the grammar's reference, generated from the registry. */
 export function describeRecipe(): string {
   const width = Math.max(...recipeNames().map((n) => n.length));
@@ -165,8 +166,7 @@ export function describeRecipe(): string {
     const params = Object.entries(entry.parameters).map(([key, kind]) => `${key}=${kind}`);
     const positional = entry.positional?.length ? `; shorthand ${name}(${entry.positional.join(', ')})` : '';
     const aliases = entry.aliases ? `; ${Object.entries(entry.aliases).map(([a, b]) => `${a} = ${b}`).join(', ')}` : '';
-    const missing = classOf(entry) ? '' : ' (not in this build)';
-    return `${name.padEnd(width)}  ${entry.className}, ${stageText[entry.stage]}${missing}: ${params.join(', ')}${positional}${aliases}`;
+    return `${name.padEnd(width)}  ${entry.Class.name}, ${stageText[entry.stage]}: ${params.join(', ')}${positional}${aliases}`;
   }).join('\n');
 }
 
@@ -283,21 +283,14 @@ function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
     given[key] = readValue(value, entry.parameters[key], `${where}: ${key}`);
   }
   if ('numClasses' in entry.parameters && given.numClasses === undefined && options.numClasses !== undefined) given.numClasses = options.numClasses;
-  const Class = classOf(entry);
-  if (!Class) throw new Error(`parseRecipe: ${name} needs transforms.${entry.className}, which this build of cnnkit does not have yet; valid names now: ${availableRecipeNames().join(', ')}`);
   let transform: Transform | BatchTransform;
   try {
     const options = { ...entry.defaults, ...given };
-    transform = new Class(...(entry.args ? entry.args(options) : [options]));
+    transform = new entry.Class(...(entry.args ? entry.args(options) : [options]));
   } catch (error) {
     throw new (error instanceof RangeError ? RangeError : TypeError)(`${where}: ${(error as Error).message}`, { cause: error });
   }
   return { name, text, stage: entry.stage, transform };
-}
-
-/** The names whose classes this build has. */
-export function availableRecipeNames(): string[] {
-  return recipeNames().filter((name) => classOf(registry[name]));
 }
 
 /**

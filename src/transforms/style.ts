@@ -170,6 +170,8 @@ export class StyleAugment extends Transform {
     [this.alpha, this.p] = [range, p];
     this.encoder = adaInEncoder().eval();
     this.decoder = adaInDecoder().eval();
+    // The transform owns its networks until dispose(), also when made inside a tidy() scope.
+    for (const p of [...this.encoder.parameters(), ...this.decoder.parameters()]) keep(p);
     const sources: [Module, string | StateDict, string, string][] = weights !== undefined
       ? [[this.encoder, weights, 'encoder.', 'encoder'], [this.decoder, weights, 'decoder.', 'decoder']]
       : [[this.encoder, encoder!, '', 'encoder'], [this.decoder, decoder!, '', 'decoder']];

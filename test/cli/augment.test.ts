@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { saveImage } from '../../src/data/image.js';
 import { torch } from '../../src/index.js';
-import { recipeNames } from '../../src/transforms/recipe.js';
+import { describeRecipe, recipeNames } from '../../src/transforms/recipe.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const cnnkit = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
@@ -87,4 +87,29 @@ test('a bad recipe or missing flags exit with code 2 and one line', () => {
   expectUsage(['--preview', join(dir, 'p.png'), '--augment', 'cutout'], /--preview needs the images: give --data DIR or --dataset fashion-mnist/);
   expectUsage(['--preview', join(dir, 'p.jpg'), '--data', data, '--augment', 'cutout'], /--preview writes a PNG/);
   assert.ok(!existsSync(out));
+});
+
+test('cnnkit train --augment: fitted statistics are saved with the run and reused by eval; --resume keeps the recipe', () => {
+  const out = join(dir, 'run');
+  const recipe = 'featurewise,hflip,randomErasing(0.5),mixup(0.2)';
+  const run = cnnkit('train', '--dataset', 'mnist', '--limit', '400', '--epochs', '1', '--batch-size', '64', '--augment', recipe, '--out', out, '--json', '--threads', '2');
+  assert.equal(run.status, 0, run.stderr);
+  const result = JSON.parse(run.stdout.trim().split('\n').pop()!);
+  assert.equal(JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')).augment, recipe);
+  assert.ok(existsSync(join(out, 'statistics.safetensors')));
+  const scored = cnnkit('eval', '--checkpoint', join(out, 'best.safetensors'), '--json');
+  assert.equal(scored.status, 0, scored.stderr);
+  assert.ok(Math.abs(JSON.parse(scored.stdout).accuracy - result.test_acc) < 1e-9, 'eval standardizes the test images as training did');
+  const changed = cnnkit('train', '--dataset', 'mnist', '--limit', '400', '--epochs', '2', '--augment', 'hflip', '--out', out, '--resume');
+  assert.equal(changed.status, 2);
+  assert.match(changed.stderr, /train: --resume continues a run trained with --augment "featurewise,hflip,randomErasing\(0\.5\),mixup\(0\.2\)"; give the same recipe/);
+  const bad = cnnkit('train', '--dataset', 'mnist', '--limit', '400', '--epochs', '1', '--augment', 'mixup(beta=1)', '--out', join(dir, 'bad'));
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^cnnkit: train: --augment: parseRecipe: mixup\(beta=1\): unknown parameter 'beta'; valid parameters of mixup: alpha, p, mode, numClasses, labelSmoothing\n$/);
+});
+
+test("the README's list of recipe names is the one the code prints", () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../../README.md', import.meta.url)), 'utf8');
+  const listed = /<!-- recipe-list -->\n```\n([\s\S]*?)\n```\n<!-- \/recipe-list -->/.exec(readme)?.[1];
+  assert.equal(listed, describeRecipe(), 'update README.md with `cnnkit augment --list`');
 });

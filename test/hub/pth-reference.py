@@ -55,6 +55,7 @@ def make(folder):
     torch.save(sd, os.path.join(folder, 'legacy.pth'), _use_new_zipfile_serialization=False)
     torch.save({'epoch': 3, 'state_dict': sd, 'best': 0.5}, os.path.join(folder, 'checkpoint.pth'))
     torch.save(nn.Linear(2, 1), os.path.join(folder, 'module.pth'))
+    torch.jit.save(torch.jit.script(nn.Linear(2, 1)), os.path.join(folder, 'scripted.pt'))
     with zipfile.ZipFile(os.path.join(folder, 'no-pickle.pth'), 'w') as archive:
         archive.writestr('archive/version', '3\n')
     meta = {k: v for k, v in sd._metadata.items()}

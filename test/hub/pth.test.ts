@@ -93,8 +93,9 @@ describe('loadPth refuses what a state dict does not hold', { skip: noReference 
     assert.equal(existsSync(marker), false);
   });
 
-  test('a pickled module (not a state dict) is refused, naming its class', () => {
+  test('a pickled module (not a state dict) is refused, naming its class; so is a TorchScript archive', () => {
     assert.throws(() => loadPth(join(dir, 'module.pth')), /refuses to unpickle torch\.nn\.modules\.linear\.Linear/);
+    assert.throws(() => loadPth(join(dir, 'scripted.pt')), /scripted\.pt\): it is a TorchScript archive \(torch\.jit\.save\), which holds code; save the model's state_dict\(\) with torch\.save instead/);
   });
 
   test('a truncated archive, a damaged storage and a missing data.pkl name the file and the fault', () => {

@@ -125,3 +125,13 @@ test('batchTransforms must be batch transforms', () => {
   assert.throws(() => new Trainer({ model, optimizer, batchTransforms: [{}] as never }), /^TypeError: Trainer: batchTransforms must be an array of batch transforms/);
   assert.throws(() => new Trainer({ model, optimizer, batchTransforms: 'mixup' as never }), /Trainer: batchTransforms must be an array/);
 });
+
+test('the library Mixup and CutMix train through the Trainer with flat memory', async () => {
+  const { Mixup, CutMix } = await import('../../src/transforms/mixing.js');
+  const { trainer, loader } = run([new Mixup({ alpha: 0.4, numClasses: 2 }), new CutMix({ alpha: 1, numClasses: 2, p: 0.5 })]);
+  await trainer.fit(loader, { epochs: 1 });
+  const before = torch.memory().numTensors;
+  const history = await trainer.fit(loader, { epochs: 3 });
+  assert.equal(torch.memory().numTensors, before);
+  assert.ok(history.every((h) => Number.isFinite(h.train_loss)));
+});

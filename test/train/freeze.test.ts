@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { DataLoader } from '../../src/data/dataloader.js';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
 import { nn, torch } from '../../src/index.js';
-import { resnet20 } from '../../src/models/index.js';
+import { resnet20, VisionTransformer } from '../../src/models/index.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { freeze, freezeByName, freezeTo, Trainer, unfreeze } from '../../src/train/index.js';
 
@@ -25,6 +25,16 @@ test('freeze, freezeTo and unfreeze work on layer groups with fastai semantics',
   unfreeze(model);
   assert.equal(trainable(model).length, model.parameters().length);
   model.dispose();
+});
+
+test("the model's own parameters (ViT's class token) freeze with the first group", () => {
+  const vit = new VisionTransformer({ imageSize: 32, patchSize: 16, numLayers: 1, numHeads: 2, hiddenDim: 8, mlpDim: 16 });
+  freeze(vit);
+  assert.deepEqual(trainable(vit), ['heads.head.weight', 'heads.head.bias']);
+  assert.equal(vit.class_token.requiresGrad, false);
+  unfreeze(vit);
+  assert.equal(vit.class_token.requiresGrad, true);
+  vit.dispose();
 });
 
 test('trainBn keeps the batch norms of frozen groups trainable', () => {

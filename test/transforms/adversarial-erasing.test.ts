@@ -148,6 +148,11 @@ describe('AdversarialErasing', () => {
     const up = (maps: torch.Tensor) => F.interpolate(maps, { size: [16, 16], mode: 'bilinear', alignCorners: false }).squeeze(1);
     assert.ok(cam.allclose(up(weighted), 1e-4, 1e-5));
     assert.ok(gradCam(resnet, images, [1, 0], 'layer3').allclose(up(weighted.div(16).relu()), 1e-4, 1e-6));
+    // A module called twice (each block's ReLU) gives its last call: the block's output, here layer3's.
+    const before = torch.memory().numTensors;
+    assert.ok(gradCam(resnet, images, [1, 0], 'layer3.2.relu').allclose(gradCam(resnet, images, [1, 0], 'layer3'), 1e-5, 1e-7));
+    assert.ok(classActivationMap(resnet, images, [1, 0], 'layer3.2.relu').allclose(cam, 1e-5, 1e-6));
+    assert.equal(torch.memory().numTensors, before + 3);
     const lecture = lectureCnn({ inputSize: 16, numClasses: 2 });
     assert.throws(() => classActivationMap(lecture, images, [1, 0]), /classActivationMap: CAM needs a head of global average pooling/);
     const out = new AdversarialErasing({ p: 1, mode: 'gradcam', layer: 'features.2' }).forward({ inputs: images, targets }, { model: lecture });

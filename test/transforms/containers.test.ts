@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { DataLoader } from '../../src/data/dataloader.js';
 import { Random, withRandom } from '../../src/data/random.js';
+import { TensorDataset } from '../../src/data/tensor-dataset.js';
+import { TransformedDataset } from '../../src/data/transformed-dataset.js';
 import { ColorJitter, RandomInvert } from '../../src/transforms/color.js';
 import { Compose, RandomApply, RandomChoice, RandomOrder } from '../../src/transforms/containers.js';
 import * as F from '../../src/transforms/functional/index.js';
-import { CenterCrop, RandomHorizontalFlip, RandomRotation, RandomVerticalFlip, Resize } from '../../src/transforms/geometry.js';
+import { CenterCrop, RandomHorizontalFlip, RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize } from '../../src/transforms/geometry.js';
 import type { Transform } from '../../src/transforms/transform.js';
 import * as torch from '../../src/torch/index.js';
+import type { Tensor } from '../../src/torch/tensor.js';
 
 const seeded = <T>(seed: number, fn: () => T): T => withRandom(new Random(seed), fn);
 
@@ -74,6 +78,19 @@ describe('containers', () => {
     const copy = await rebuild(pipeline);
     assert.equal(String(copy), String(pipeline));
     torch.tidy(() => assert.ok(seeded(8, () => copy.forward(x)).equal(seeded(8, () => pipeline.forward(x)))));
+  });
+
+  test('in a DataLoader, worker threads make the same augmented batches as the main thread', async () => {
+    const pipeline = new Compose([new RandomResizedCrop(5), new RandomApply([new ColorJitter({ brightness: 0.4, hue: 0.1 })], 0.7), new RandomHorizontalFlip()]);
+    const dataset = new TransformedDataset(new TensorDataset(x, torch.arange(8)), pipeline);
+    const batches = async (numWorkers: number) => {
+      const out: Tensor[] = [];
+      for await (const { inputs } of new DataLoader(dataset, { batchSize: 4, seed: 11, numWorkers })) out.push(inputs as Tensor);
+      return out;
+    };
+    const [main, workers] = [await batches(0), await batches(2)];
+    main.forEach((batch, i) => assert.ok(batch.equal(workers[i]), `batch ${i}`));
+    torch.dispose([main, workers]);
   });
 
   test('no tensors leak per batch', () => {

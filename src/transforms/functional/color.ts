@@ -8,7 +8,7 @@ import { noGrad } from '../../torch/autograd.js';
 import { tidy } from '../../torch/scope.js';
 import { Tensor } from '../../torch/tensor.js';
 import { checkImage, maxValue, onBatch, onFloat } from '../image.js';
-import { factorOf, imageCount, isNumber, isPair, perImage, type Factor, type PerImage } from './per-image.js';
+import { checkFactor, factorOf, imageCount, isNumber, isPair, perImage, type Factor, type PerImage } from './per-image.js';
 
 export const isFloating = (x: Tensor): boolean => x.dtype.startsWith('float') || x.dtype === 'bfloat16';
 const asFloat = (x: Tensor): Tensor => (isFloating(x) ? x : x.to('float32'));
@@ -70,7 +70,7 @@ export function adjustContrast(img: Tensor, contrastFactor: Factor): Tensor {
 export function adjustSaturation(img: Tensor, saturationFactor: Factor): Tensor {
   const c = checkChannels(img, 'adjustSaturation()');
   return noGrad(() => tidy(() => {
-    factorOf(saturationFactor, img, 'saturationFactor', 'adjustSaturation()', 0);
+    checkFactor(saturationFactor, img, 'saturationFactor', 'adjustSaturation()', 0);
     return c === 1 ? img.clone() : blend(img, rgbToGrayscale(img), saturationFactor, 'saturationFactor', 'adjustSaturation()');
   }));
 }
@@ -128,7 +128,7 @@ function hsvToRgb(img: Tensor): Tensor {
 export function adjustSharpness(img: Tensor, sharpnessFactor: Factor): Tensor {
   const c = checkChannels(img, 'adjustSharpness()');
   return noGrad(() => tidy(() => {
-    factorOf(sharpnessFactor, img, 'sharpnessFactor', 'adjustSharpness()', 0);
+    checkFactor(sharpnessFactor, img, 'sharpnessFactor', 'adjustSharpness()', 0);
     const [h, w] = img.shape.slice(-2);
     if (h <= 2 || w <= 2) return img.clone();
     const dtype = isFloating(img) ? img.dtype : 'float32';

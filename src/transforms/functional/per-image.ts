@@ -26,27 +26,33 @@ export function perImage<T>(value: PerImage<T>, x: Tensor, isValue: (v: unknown)
 export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const isPair = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && v.every(isNumber);
 
+/** Checks a factor (a number, N numbers, or a tensor of N values) for x; `min` is checked for numbers. */
+export function checkFactor(value: Factor, x: Tensor, name: string, where: string, min?: number): void {
+  if (value instanceof Tensor) {
+    const n = imageCount(x);
+    if (value.numel() !== n) throw new RangeError(`${where}: ${name} as a tensor must hold ${n} value(s), one per image, got shape [${value.shape.join(', ')}]`);
+    return;
+  }
+  const values = perImage(value, x, isNumber, name, where, 'a number');
+  const bad = min === undefined ? undefined : values.find((v) => v < min);
+  if (bad !== undefined) throw new RangeError(`${where}: ${name} must be at least ${min}, got ${bad}`);
+}
+
 /**
  * A factor as torchvision's kernels use it: a number stays a number (the exact scalar arithmetic of torchvision);
  * per-image values become a float tensor shaped N×1×1×1 (1×1×1 for one image) on x's device, to broadcast over it.
  * `min`, when given, is checked for numbers (tensor factors stay on their device unchecked).
  */
 export function factorOf(value: Factor, x: Tensor, name: string, where: string, min?: number): number | Tensor {
-  const n = imageCount(x);
-  const shape = x.ndim === 4 ? [n, 1, 1, 1] : [1, 1, 1];
+  checkFactor(value, x, name, where, min);
+  if (typeof value === 'number') return value;
+  const shape = x.ndim === 4 ? [imageCount(x), 1, 1, 1] : [1, 1, 1];
   const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
   if (value instanceof Tensor) {
-    if (value.numel() !== n) throw new RangeError(`${where}: ${name} as a tensor must hold ${n} value(s), one per image, got shape [${value.shape.join(', ')}]`);
     const shaped = value.reshape(shape);
     const moved = shaped.to({ dtype, device: x.device });
     shaped.dispose();
     return moved;
   }
-  const values = perImage(value, x, isNumber, name, where, 'a number');
-  if (min !== undefined) {
-    const bad = values.find((v) => v < min);
-    if (bad !== undefined) throw new RangeError(`${where}: ${name} must be at least ${min}, got ${bad}`);
-  }
-  if (typeof value === 'number') return value;
-  return tensor(dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values), { shape, device: x.device });
+  return tensor(dtype === 'float64' ? Float64Array.from(value) : Float32Array.from(value), { shape, device: x.device });
 }
