@@ -23,7 +23,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseFlags, type FlagSpec } from './args.js';
 import { readRecipe } from './augment.js';
 import { describeSkipped, holdsIdxFiles, openDataset, openImageFolder, skippedImages } from './datasets.js';
-import { applyFreeze, buildModel, checkFineTune, transferFlags } from './transfer.js';
+import { applyFreeze, buildModel, checkFineTune, transferFlags, weightsPreprocessing } from './transfer.js';
 import { UsageError } from './usage-error.js';
 
 export const trainFlags: FlagSpec = {
@@ -48,7 +48,7 @@ export const trainFlags: FlagSpec = {
   'early-stopping': { type: 'number', about: 'stop after this many epochs without a better monitored value, keeping the best weights' },
   epochs: { type: 'number', about: 'epochs (default 15)' },
   'batch-size': { type: 'number', about: 'batch size (default 128)' },
-  limit: { type: 'number', about: 'train on the first N training images only' },
+  limit: { type: 'number', about: 'train on N training images only: the first N, or a seeded random N of an image folder' },
   augment: { type: 'string', about: 'augment the training images by a recipe, e.g. "randomCrop(28,padding=2),hflip,randomErasing(0.5)" (cnnkit augment --list)' },
   'val-fraction': { type: 'number', about: 'share of the training images held out for validation (default 0.1)' },
   seed: { type: 'number', about: 'random seed (default 0)' },
@@ -109,8 +109,10 @@ export async function train(args: string[]): Promise<void> {
   for (const name of ['labels-from-name', 'image-size', 'strict']) {
     if (!imageFolder && flags[name] !== undefined) throw new UsageError(`train: --${name} goes with --data DIR, a folder of images`);
   }
+  // Published weights bring their preprocessing: the decode size, a centre crop and their normalization.
+  const preprocessing = weightsPreprocessing(flags);
   const images = imageFolder
-    ? openImageFolder(flags.data as string, { labelsFromName: flags['labels-from-name'] as string | undefined, imageSize: positive(flags, 'image-size', 64, true), strict: Boolean(flags.strict) })
+    ? openImageFolder(flags.data as string, { labelsFromName: flags['labels-from-name'] as string | undefined, imageSize: positive(flags, 'image-size', preprocessing?.resizeSize ?? 64, true), strict: Boolean(flags.strict) })
     : null;
   const datasetName = images?.name ?? (flags.dataset as string | undefined) ?? 'fashion-mnist';
   const modelName = (flags.model as string | undefined) ?? 'lecture_cnn';
@@ -170,15 +172,15 @@ export async function train(args: string[]): Promise<void> {
     }
   }
   const loaderOptions = { batchSize, numWorkers: workers };
-  const trainLoader = new DataLoader(transformDataset(trainSet, recipe?.sample ?? []), { ...loaderOptions, shuffle: true, seed });
-  const valLoader = new DataLoader(transformDataset(valSet, recipe?.fitted ?? []), loaderOptions);
-  const testLoader = data.test ? new DataLoader(transformDataset(data.test, recipe?.fitted ?? []), loaderOptions) : null;
+  const trainLoader = new DataLoader(transformDataset(trainSet, [...(recipe?.sample ?? []), ...(preprocessing?.transforms ?? [])]), { ...loaderOptions, shuffle: true, seed });
+  const valLoader = new DataLoader(transformDataset(valSet, [...(recipe?.fitted ?? []), ...(preprocessing?.transforms ?? [])]), loaderOptions);
+  const testLoader = data.test ? new DataLoader(transformDataset(data.test, [...(recipe?.fitted ?? []), ...(preprocessing?.transforms ?? [])]), loaderOptions) : null;
 
   const modelOptions = {
     inChannels: data.channels, numClasses: data.classes.length, inputSize: data.size,
     batchNorm: Boolean(flags['batch-norm']), dropout: rate(flags, 'dropout', 1), spatialDropout: rate(flags, 'spatial-dropout', 1), residual: Boolean(flags.residual),
   };
-  const model = buildModel(modelName, modelOptions, flags.weights as string | undefined);
+  const model = await buildModel(modelName, modelOptions, flags.weights as string | undefined);
   applyFreeze(model, flags);
   const optimizer = makeOptimizer(flags, model);
   const { scheduler, interval } = makeScheduler(flags, optimizer, epochs, trainLoader.length);

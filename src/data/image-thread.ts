@@ -23,15 +23,17 @@ async function decode(input: string | Uint8Array, options: DecodeOptions): Promi
     const [height, width] = typeof options.size === 'number' ? [options.size, options.size] : options.size;
     pipeline = pipeline.resize({ width, height, fit: options.fit ?? 'cover' });
   }
-  pipeline = pipeline.toColourspace(gray ? (wide ? 'grey16' : 'b-w') : wide ? 'rgb16' : 'srgb').raw({ depth: wide ? 'ushort' : 'uchar' });
+  // Gray files come out as sRGB too (three equal channels): sharp's 'b-w' output would drop their alpha.
+  pipeline = pipeline.toColourspace(wide ? 'rgb16' : 'srgb').raw({ depth: wide ? 'ushort' : 'uchar' });
   const { data: raw, info } = await pipeline.toBuffer({ resolveWithObject: true });
   const source = wide ? new Uint16Array(raw.buffer, raw.byteOffset, raw.length / 2) : raw;
   const { channels, height, width } = info;
   const pixels = height * width;
-  const color = channels >= 3;
+  const color = channels >= 3 && !gray;
   const alpha = channels === 2 || channels === 4;
   const mode = options.mode ?? 'rgb';
-  const outChannels = mode === 'rgb' ? 3 : mode === 'gray' ? 1 : mode === 'rgba' ? 4 : channels;
+  const stored = color ? channels : alpha ? 2 : 1;
+  const outChannels = mode === 'rgb' ? 3 : mode === 'gray' ? 1 : mode === 'rgba' ? 4 : stored;
   const keep = wide && options.keep16Bit === true;
   const out = keep ? new Int32Array(outChannels * pixels) : new Uint8Array(outChannels * pixels);
   const opaque = wide ? 65535 : 255;

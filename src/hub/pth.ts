@@ -64,11 +64,16 @@ export function loadPthWithMetadata(source: string | Uint8Array, options: LoadPt
   }
 
   const dict = pickStateDict(root, options.key, fail);
-  const stateDict = tidy(() => {
-    const tensors: StateDict = {};
-    for (const [name, value] of dict) tensors[String(name)] = (value as TensorRecord).materialize(String(name), options.device);
-    return tensors;
-  });
+  let stateDict: StateDict;
+  try {
+    stateDict = tidy(() => {
+      const tensors: StateDict = {};
+      for (const [name, value] of dict) tensors[String(name)] = (value as TensorRecord).materialize(String(name), options.device);
+      return tensors;
+    });
+  } catch (error) {
+    throw fail((error as Error).message);
+  }
   return { stateDict, metadata: metadataOf(dict) };
 }
 

@@ -198,7 +198,7 @@ export interface HideAndSeekOptions {
   hideProb?: number;
   /** The image side that gridSizes are given for: sides scale by H/referenceSize and W/referenceSize. */
   referenceSize?: number;
-  /** The fill: the data set's mean (a number or one per channel); the CLI passes the fitted mean. */
+  /** The fill: the data set's mean (a number or one per channel); 0 is that mean after a centring FeaturewiseStandardization. */
   fill?: Fill;
 }
 

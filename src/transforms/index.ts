@@ -17,7 +17,7 @@ export {
   type RandomVolumeAffineOptions, type RandomVolumeFlipOptions, type RandomVolumeRotate90Options, type VolumeAffineOptions, type VolumeAffineParams,
 } from './volume.js';
 export { adaInDecoder, adaInEncoder, adaptiveInstanceNormalization, MixStyle, StyleAugment, styleTransfer, type StyleAugmentOptions } from './style.js';
-export { CutMix, Mixup, MixupCutmix, Mosaic, softTargets, type CutMixOptions, type MixMode, type MixupCutmixOptions, type MixupOptions, type MosaicOptions, type MosaicParams } from './mixing.js';
+export { CutMix, Mixup, MixupCutmix, Mosaic, softTargets, type CutMixOptions, type MixMode, type MixParams, type MixupCutmixOptions, type MixupOptions, type MosaicOptions, type MosaicParams } from './mixing.js';
 export { AdversarialErasing, classActivationMap, gradCam, type AdversarialErasingOptions } from './adversarial-erasing.js';
 export { FeaturewiseStandardization, ZCAWhitening, type FeaturewiseStandardizationOptions, type FitSource, type ZCAWhiteningOptions } from './statistics.js';
 export {

@@ -75,7 +75,8 @@ function checkCommon(o: MixingCommon, where_: string): { numClasses: number; lab
   };
 }
 
-interface PartnerParams {
+/** What one image is mixed with its partner by. */
+export interface MixParams {
   /** The share of the image's own label. */
   lam: number;
   /** Mixup's pixel weight of the image itself (1 for CutMix, whose box is taken from the partner). */
@@ -108,18 +109,21 @@ abstract class PartnerMixing extends BatchTransform {
     this.mode = checkChoice(o.mode, 'mode', where, ['batch', 'pair', 'elem'] as const);
   }
 
-  /** timm's rand_bbox: a box of side ⌊H·√(1 − λ)⌋ × ⌊W·√(1 − λ)⌋ around a uniform centre, clipped to the image. */
+  /**
+   * timm's rand_bbox: a box of ⌊H·√(1 − λ)⌋ × ⌊W·√(1 − λ)⌋ pixels (⌊side/2⌋ before a uniform centre, ⌈side/2⌉ from it),
+   * clipped to the image, as [top, left, bottom, right).
+   */
   static cutmixBox(random: Random, lam: number, height: number, width: number): Box {
     const cut = Math.sqrt(1 - lam);
-    const [halfH, halfW] = [Math.floor(Math.floor(height * cut) / 2), Math.floor(Math.floor(width * cut) / 2)];
+    const [cutH, cutW] = [Math.floor(height * cut), Math.floor(width * cut)];
     const cy = random.integer(0, height - 1);
     const cx = random.integer(0, width - 1);
     const clip = (v: number, max: number) => Math.min(max, Math.max(0, v));
-    return [clip(cy - halfH, height), clip(cx - halfW, width), clip(cy + halfH, height), clip(cx + halfW, width)];
+    return [clip(cy - Math.floor(cutH / 2), height), clip(cx - Math.floor(cutW / 2), width), clip(cy + Math.ceil(cutH / 2), height), clip(cx + Math.ceil(cutW / 2), width)];
   }
 
   /** One draw of timm's _params_per_batch: whether to mix, Mixup or CutMix, λ and the box. */
-  private draw(random: Random, height: number, width: number): PartnerParams {
+  private draw(random: Random, height: number, width: number): MixParams {
     if (!random.bernoulli(this.p)) return { lam: 1, weight: 1, box: null };
     const { mixupAlpha, cutmixAlpha, switchProb } = this.choice;
     const useCutmix = mixupAlpha > 0 && cutmixAlpha > 0 ? random.bernoulli(switchProb) : cutmixAlpha > 0;
@@ -132,12 +136,12 @@ abstract class PartnerMixing extends BatchTransform {
   }
 
   /** The parameters of each image: one draw for the batch, one per pair (i, N−1−i), or one per image. */
-  drawParams(random: Random, n: number, height: number, width: number): PartnerParams[] {
+  drawParams(random: Random, n: number, height: number, width: number): MixParams[] {
     if (this.mode === 'batch') {
       const shared = this.draw(random, height, width);
       return Array.from({ length: n }, () => shared);
     }
-    const params: PartnerParams[] = new Array(n);
+    const params: MixParams[] = new Array(n);
     if (this.mode === 'elem') for (let i = 0; i < n; i++) params[i] = this.draw(random, height, width);
     else for (let i = 0; i < Math.ceil(n / 2); i++) params[i] = params[n - 1 - i] = this.draw(random, height, width);
     return params;

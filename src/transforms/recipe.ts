@@ -153,11 +153,11 @@ export function recipeNames(): string[] {
 }
 
 /** The registry entry of a recipe name (undefined for an unknown one). */
-export function recipeEntry(name: string): RecipeEntry | undefined {
+function recipeEntry(name: string): RecipeEntry | undefined {
   return Object.hasOwn(registry, name) ? registry[name] : undefined;
 }
 
-/** One line per name: `name(positional…, key=kind, …)  Class, stage`; the grammar's reference, generated from the registry. */
+/** One line per name: `name  Class, stage: key=kind, …; shorthand name(…)`: the grammar's reference, made from the registry. */
 export function describeRecipe(): string {
   const width = Math.max(...recipeNames().map((n) => n.length));
   const stageText: Record<RecipeStage, string> = { sample: 'per sample', batch: 'per batch, after collation', fitted: 'per sample, fitted on the training set' };
@@ -285,8 +285,8 @@ function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
   if ('numClasses' in entry.parameters && given.numClasses === undefined && options.numClasses !== undefined) given.numClasses = options.numClasses;
   let transform: Transform | BatchTransform;
   try {
-    const options = { ...entry.defaults, ...given };
-    transform = new entry.Class(...(entry.args ? entry.args(options) : [options]));
+    const classOptions = { ...entry.defaults, ...given };
+    transform = new entry.Class(...(entry.args ? entry.args(classOptions) : [classOptions]));
   } catch (error) {
     throw new (error instanceof RangeError ? RangeError : TypeError)(`${where}: ${(error as Error).message}`, { cause: error });
   }

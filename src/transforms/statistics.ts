@@ -62,9 +62,25 @@ function accumulate(total: Tensor | undefined, part: Tensor): Tensor {
   return keep(next);
 }
 
-/** The fitted tensor t for x: moved to x's device and dtype (float32 for integer images). */
-function alike(t: Tensor, x: Tensor): Tensor {
-  return t.to({ dtype: x.dtype === 'float64' ? 'float64' : 'float32', device: x.device });
+/**
+ * Copies of fitted tensors on the devices and dtypes of the images they meet (float32 for integer images), made once
+ * each, so that whitening batches on a GPU does not copy the D×D matrix every call. Freed by clear().
+ */
+class Placed {
+  private readonly copies = new Map<string, Tensor>();
+
+  of(name: string, t: Tensor, x: Tensor): Tensor {
+    const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
+    const key = `${name}|${x.device}|${dtype}`;
+    let copy = this.copies.get(key);
+    if (!copy) this.copies.set(key, (copy = keep(t.to({ dtype, device: x.device, copy: true }))));
+    return copy;
+  }
+
+  clear(): void {
+    this.copies.forEach((t) => t.dispose());
+    this.copies.clear();
+  }
 }
 
 /** Checks the statistics of a state dict: every key present and a tensor. */
@@ -97,9 +113,10 @@ export class FeaturewiseStandardization extends Transform {
   readonly center: boolean;
   readonly scale: boolean;
   readonly eps: number;
-  /** C×1×1 (channel) or C×H×W (pixel); undefined before fit(). Owned by this transform. */
+  /** C×1×1 (channel) or C×H×W (pixel), float32 on the CPU; undefined before fit(). Owned by this transform. */
   mean?: Tensor;
   std?: Tensor;
+  private readonly placed = new Placed();
 
   constructor(options: FeaturewiseStandardizationOptions = {}) {
     super();
@@ -132,7 +149,7 @@ export class FeaturewiseStandardization extends Transform {
     const [mean, std] = tidy(() => {
       const m = sum!.div(values);
       const variance = squares!.div(values).sub(m.square()).clamp(0);
-      return [m.to('float32'), variance.sqrt().to('float32')];
+      return [m.to({ dtype: 'float32', device: 'cpu' }), variance.sqrt().to({ dtype: 'float32', device: 'cpu' })];
     });
     dispose([sum, squares]);
     this.dispose();
@@ -151,8 +168,8 @@ export class FeaturewiseStandardization extends Transform {
     }
     return noGrad(() => tidy(() => {
       let out = x.to(x.dtype === 'float64' ? 'float64' : 'float32');
-      if (this.center) out = out.sub(alike(mean, x));
-      if (this.scale) out = out.div(alike(std, x).add(this.eps));
+      if (this.center) out = out.sub(this.placed.of('mean', mean, x));
+      if (this.scale) out = out.div(this.placed.of('std', std, x).add(this.eps));
       return this.center || this.scale ? out : out.clone();
     }));
   }
@@ -178,6 +195,7 @@ export class FeaturewiseStandardization extends Transform {
 
   /** Frees the fitted statistics. */
   dispose(): void {
+    this.placed.clear();
     dispose([this.mean, this.std]);
     this.mean = this.std = undefined;
   }
@@ -215,6 +233,7 @@ export class ZCAWhitening extends Transform {
   mean?: Tensor;
   /** W, D×D with D = C·ph·pw. */
   components?: Tensor;
+  private readonly placed = new Placed();
 
   constructor(options: ZCAWhiteningOptions = {}) {
     super();
@@ -273,7 +292,7 @@ export class ZCAWhitening extends Transform {
       const { eigenvalues, eigenvectors } = eigh(covariance.add(covariance.t()).div(2));
       const scales = eigenvalues.clamp(0).add(this.epsilon).rsqrt();
       const whitening = eigenvectors.mul(scales.unsqueeze(0)).mm(eigenvectors.t());
-      return [offset.add(shift!).reshape(channels, patch![0], patch![1]).to('float32'), whitening.to('float32')];
+      return [offset.add(shift!).reshape(channels, patch![0], patch![1]).to({ dtype: 'float32', device: 'cpu' }), whitening.to({ dtype: 'float32', device: 'cpu' })];
     });
     dispose([shift, sum, gram]);
     this.dispose();
@@ -295,7 +314,7 @@ export class ZCAWhitening extends Transform {
       const batch = (x.ndim === 3 ? x.unsqueeze(0) : x).to(x.dtype === 'float64' ? 'float64' : 'float32');
       const n = batch.shape[0];
       const { rows, grid: [gh, gw] } = ZCAWhitening.patches(batch, patch);
-      const white = rows.sub(alike(mean, batch).reshape(1, -1)).mm(alike(components, batch));
+      const white = rows.sub(this.placed.of('mean', mean, batch).reshape(1, -1)).mm(this.placed.of('components', components, batch));
       const [ph, pw] = patch;
       const image = white.reshape(n, gh, gw, c, ph, pw).permute(0, 3, 1, 4, 2, 5).reshape(n, c, gh * ph, gw * pw);
       const cropped = gh * ph === h && gw * pw === w ? image : image.narrow(2, 0, h).narrow(3, 0, w).contiguous();
@@ -325,6 +344,7 @@ export class ZCAWhitening extends Transform {
 
   /** Frees the fitted statistics. */
   dispose(): void {
+    this.placed.clear();
     dispose([this.mean, this.components]);
     this.mean = this.components = undefined;
   }

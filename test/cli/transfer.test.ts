@@ -9,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 
 import { torch } from '../../src/index.js';
-import { resnet20 } from '../../src/models/index.js';
+import { savePth } from '../../src/hub/index.js';
+import { resnet18, resnet20 } from '../../src/models/index.js';
 import { loadCheckpoint } from '../../src/train/index.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-const cnnkit = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8' });
+const cnnkit = (...args: string[]) => spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', env: { ...process.env, CNNKIT_HOME: join(dir, 'home'), CNNKIT_OFFLINE: '1' } });
 const dir = mkdtempSync(join(tmpdir(), 'cnnkit-cli-transfer-'));
 
 // Two classes of 16×16 images: reddish and bluish, with some variation.
@@ -80,6 +81,27 @@ test('--fine-tune runs the frozen epoch, then the rest, in one history', () => {
   const trained = last(out);
   assert.ok(!trained.weights['conv1.weight'].equal(saved['conv1.weight']), 'the second epoch trains everything');
   torch.dispose(trained);
+});
+
+test('--weights IMAGENET1K_V1 reads the published weights from the cache (no network) with their preprocessing', () => {
+  // Stand-in ImageNet weights where the hub keeps torchvision's resnet18-f37072fd.pth.
+  torch.manualSeed(3);
+  const imagenet = resnet18();
+  mkdirSync(join(dir, 'home', 'hub', 'checkpoints'), { recursive: true });
+  torch.tidy(() => savePth(join(dir, 'home', 'hub', 'checkpoints', 'resnet18-f37072fd.pth'), imagenet.stateDict()));
+  const out = join(dir, 'imagenet');
+  const run = cnnkit('train', '--data', images, '--model', 'resnet18', '--weights', 'IMAGENET1K_V1', '--freeze', 'backbone', '--epochs', '1', '--batch-size', '8', '--threads', '2', '--json', '--out', out);
+  assert.equal(run.status, 0, run.stderr);
+  const trained = last(out);
+  for (const [name, value] of imagenet.namedParameters()) {
+    if (!name.startsWith('fc.')) assert.ok(trained.weights[name].equal(value), `${name} changed although frozen`);
+  }
+  assert.deepEqual(trained.weights['fc.weight'].shape, [2, 512]);
+  torch.dispose(trained);
+  imagenet.dispose();
+  const unknown = cnnkit('train', '--data', images, '--model', 'resnet18', '--weights', 'IMAGENET9K', '--epochs', '1', '--out', out);
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /--weights 'IMAGENET9K' is neither a .safetensors\/.pth file nor published weights of resnet18: getWeights: ResNet18_Weights has no entry 'IMAGENET9K'/);
 });
 
 test('bad transfer flags: a usage error naming the flag', () => {

@@ -37,6 +37,9 @@ def tensor_json(t):
 
 # The test builds the same batch: 5 images 3×3×4 with values k / 180.
 batch = torch.arange(5 * 3 * 3 * 4, dtype=torch.float32).reshape(5, 3, 3, 4) / 180
+# Gray + alpha, which sharp does not write: made here, read by the test after this script.
+la = (np.arange(13 * 20 * 2).reshape(13, 20, 2) * 7 % 256).astype(np.uint8)
+Image.fromarray(la, 'LA').save(os.path.join(folder, 'gray-alpha.png'))
 gray16 = np.asarray(Image.open(os.path.join(folder, 'gray16.png'))).astype(np.int64)
 folder_set = ImageFolder(os.path.join(folder, 'tree'))
 reference = {
@@ -46,6 +49,9 @@ reference = {
     'gray.png rgb': png('gray.png', ImageReadMode.RGB),
     'rgba.png': png('rgba.png', ImageReadMode.RGB_ALPHA),
     'rgba.png rgb': pil('rgba.png', 'RGB'),
+    'gray-alpha.png': pil('gray-alpha.png'),
+    'gray-alpha.png rgba': pil('gray-alpha.png', 'RGBA'),
+    'gray-alpha.png rgb': pil('gray-alpha.png', 'RGB'),
     'rgba.png gray': pil('rgba.png', 'L'),
     'lossless.webp': pil('lossless.webp', 'RGB'),
     'rgb.jpg': pil('rgb.jpg', 'RGB'),

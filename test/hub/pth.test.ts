@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, test } from 'node:test';
 
 import { torch, type Tensor } from '../../src/index.js';
+import { PickleWriter } from '../../src/hub/pickle.js';
 import { loadPth, loadPthWithMetadata, savePth } from '../../src/hub/pth.js';
+import { writeZip } from '../../src/hub/zip.js';
 
 const script = fileURLToPath(new URL('../../../test/hub/pth-reference.py', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'cnnkit-pth-'));
@@ -149,5 +151,32 @@ describe('savePth writes what torch.load reads', { skip: noReference }, () => {
   test('a value that is not a tensor is refused', () => {
     assert.throws(() => savePth(join(dir, 'bad.pth'), { a: 1 as never }), /^TypeError: savePth: 'a' is not a tensor/);
     assert.equal(existsSync(join(dir, 'bad.pth')), false);
+  });
+});
+
+describe('hand-made archives (no Python needed)', () => {
+  const archive = (pickle: Buffer, storages: Record<string, Uint8Array> = {}) => Buffer.concat(writeZip([
+    { name: 'archive/data.pkl', data: pickle },
+    ...Object.entries(storages).map(([key, data]) => ({ name: `archive/data/${key}`, data })),
+  ]));
+  const tensorPickle = (numel: number, offset: number, size: number[], stride: number[]) => new PickleWriter()
+    .emptyDict().mark().string('w').global('torch._utils', '_rebuild_tensor_v2').mark()
+    .mark().string('storage').global('torch', 'FloatStorage').string('0').string('cpu').int(numel).tuple().persistentId()
+    .int(offset).intTuple(size).intTuple(stride).bool(false).global('collections', 'OrderedDict').emptyTuple().reduce()
+    .tuple().reduce().setItems().finish();
+
+  test('builtins.eval is refused before anything is called', () => {
+    const evil = new PickleWriter().global('builtins', 'eval').mark().string('1 + 1').tuple().reduce().finish();
+    assert.throws(() => loadPth(archive(evil)), /^Error: loadPth\(<buffer>\): refuses to unpickle builtins\.eval: /);
+  });
+
+  test('a strided view is read with as_strided semantics; one reaching past its storage is refused', () => {
+    const storage = new Uint8Array(new Float32Array([0, 1, 2, 3, 4, 5, 6, 7]).buffer);
+    const sd = loadPth(archive(tensorPickle(8, 1, [2, 3], [1, 2]), { 0: storage }));
+    assert.deepEqual(sd.w.tolist(), [[1, 3, 5], [2, 4, 6]]);
+    torch.dispose(sd);
+    assert.throws(() => loadPth(archive(tensorPickle(8, 2, [2, 3], [1, 3]), { 0: storage })),
+      /^Error: loadPth\(<buffer>\): tensor 'w' \(size \[2,3\], stride \[1,3\], offset 2\) reaches past its storage of 8 elements/);
+    assert.throws(() => loadPth(archive(tensorPickle(8, 0, [8], [1]))), /^Error: loadPth\(<buffer>\): storage '0' is missing from the archive \(archive\/data\/0\)/);
   });
 });

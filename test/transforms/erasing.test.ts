@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { DataLoader } from '../../src/data/dataloader.js';
 import { Random, withRandom } from '../../src/data/random.js';
+import { TensorDataset } from '../../src/data/tensor-dataset.js';
+import { TransformedDataset } from '../../src/data/transformed-dataset.js';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/tensor.js';
 import { Cutout, GridMask, HideAndSeek, RandomErasing, roundHalfEven } from '../../src/transforms/erasing.js';
-import { erase } from '../../src/transforms/functional/erasing.js';
+import { erase } from '../../src/transforms/functional/index.js';
 import { assertValues } from '../helpers.js';
 import { pythonReference } from './python-reference.js';
 
@@ -280,4 +283,45 @@ describe('GridMask', () => {
     assert.throws(() => new GridMask({ dMin: 40 }).forward(torch.ones([1, 32, 32])), /GridMask: dMin \(40\) exceeds dMax \(32\)/);
     assert.equal(new GridMask().toString(), 'GridMask(ratio=0.6, rotate=0.0, mode=0, p=0.8, ramp_epochs=0, fill=0)');
   }));
+});
+
+describe('every erasing transform', () => {
+  test('frees every tensor it makes, on one image and on a batch', () => {
+    const batch = torch.rand([4, 3, 16, 16], { seed: 42 });
+    const image = batch.select(0, 0);
+    for (const transform of [new Cutout({ nHoles: 2 }), new HideAndSeek(), new GridMask({ p: 1 }), new RandomErasing({ p: 1 })]) {
+      transform.forward(batch).dispose();
+      transform.forward(image).dispose();
+      const before = torch.memory().numTensors;
+      for (let k = 0; k < 10; k++) {
+        transform.forward(batch).dispose();
+        transform.forward(image).dispose();
+      }
+      assert.equal(torch.memory().numTensors, before, String(transform));
+    }
+    torch.dispose([batch, image]);
+  });
+});
+
+describe('in DataLoader worker threads', () => {
+  test('each transform rebuilds from its workerSpec and draws per sample what the main thread draws; GridMask reads the epoch', async () => {
+    const images = torch.rand([12, 3, 16, 16], { seed: 40 });
+    const labels = torch.arange(12);
+    const transforms = [new RandomErasing({ p: 0.7, value: 'random' }), new Cutout({ nHoles: 2, length: 6 }), new HideAndSeek({ fill: [0.1, 0.2, 0.3] }),
+      new GridMask({ rotate: 45, p: 1, rampEpochs: 2 })];
+    for (const transform of transforms) {
+      const dataset = new TransformedDataset(new TensorDataset(images, labels), transform);
+      const epochs = async (numWorkers: number) => {
+        const loader = new DataLoader(dataset, { batchSize: 5, seed: 41, numWorkers });
+        const out: Tensor[] = [];
+        for (let epoch = 0; epoch < 2; epoch++) for await (const batch of loader) out.push(batch.inputs), batch.targets.dispose();
+        return out;
+      };
+      const [here, there] = [await epochs(0), await epochs(1)];
+      here.forEach((batch, k) => assert.ok(batch.equal(there[k]), `${transform}: batch ${k}`));
+      if (transform instanceof GridMask) assert.ok(here.slice(0, 3).every((b, k) => b.equal(images.narrow(0, 5 * k, Math.min(5, 12 - 5 * k)))), 'epoch 0 of the ramp masks nothing');
+      torch.dispose([here, there]);
+    }
+    torch.dispose([images, labels]);
+  });
 });

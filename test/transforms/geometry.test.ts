@@ -102,7 +102,7 @@ describe('random geometric transforms', () => {
   });
 
   test('RandomResizedCrop falls back to the central crop of the nearest ratio', () => {
-    // No box of area ≤ 1 % fits a 1×100 strip with ratio in [1, 1]: the fallback crops 1×1 in the middle.
+    // No square of half the area fits a 1×100 strip: the fallback is the central crop of ratio 1, 1×1 in the middle.
     assert.deepEqual(RandomResizedCrop.getParams(new Random(0), 1, 100, [0.5, 0.6], [1, 1]), [0, 49, 1, 1]);
   });
 

@@ -144,17 +144,20 @@ describe('CutMix', () => {
     assert.ok(lam.some((l) => l < 0.5) && lam.some((l) => l > 0.5 && l < 1));
   }));
 
-  test("the box is timm's rand_bbox: side ⌊H·√(1 − λ)⌋ (halved each side of the centre), clipped", () => {
+  test("the box is timm's rand_bbox: ⌊H·√(1 − λ)⌋ × ⌊W·√(1 − λ)⌋ around a uniform centre, clipped", () => {
     const random = new Random(7);
-    for (let k = 0; k < 200; k++) {
+    let whole = 0;
+    for (let k = 0; k < 500; k++) {
       const lam = random.uniform();
       const [top, left, bottom, right] = CutMix.cutmixBox(random, lam, 30, 40);
-      const halfH = Math.floor(Math.floor(30 * Math.sqrt(1 - lam)) / 2);
-      const halfW = Math.floor(Math.floor(40 * Math.sqrt(1 - lam)) / 2);
+      const [cutH, cutW] = [Math.floor(30 * Math.sqrt(1 - lam)), Math.floor(40 * Math.sqrt(1 - lam))];
       assert.ok(top >= 0 && bottom <= 30 && left >= 0 && right <= 40);
-      assert.ok(bottom - top <= 2 * halfH && right - left <= 2 * halfW);
-      if (top > 0 && bottom < 30) assert.equal(bottom - top, 2 * halfH);
+      assert.ok(bottom - top <= cutH && right - left <= cutW);
+      if (top > 0 && bottom < 30) assert.equal(bottom - top, cutH, 'a box clear of the edges has the full side');
+      if (left > 0 && right < 40) assert.equal(right - left, cutW);
+      if (top > 0 && bottom < 30 && left > 0 && right < 40) whole++;
     }
+    assert.ok(whole > 50, `${whole} boxes clear of every edge`);
   });
 
   test('one seed gives one batch on every device; prints and rebuilds', () => torch.tidy(() => {
@@ -184,6 +187,19 @@ describe('MixupCutmix', () => {
     assert.ok(smallest >= 0.05 - 1e-6, `label smoothing 0.1 over 2 classes leaves at least 0.05, got ${smallest}`);
     assertValues(out.targets.sum(1), Array(n).fill(1), 1e-5);
   }));
+
+  test('CutMix, MixupCutmix in every mode and uint8 batches free every tensor they make', () => {
+    const batch = { inputs: torch.rand([6, 3, 8, 8], { seed: 14 }), targets: torch.tensor([0, 1, 2, 0, 1, 2]) };
+    const bytes = { inputs: batch.inputs.mul(255).to('uint8'), targets: batch.targets };
+    const mixers = [new CutMix({ numClasses: 3 }), ...(['batch', 'pair', 'elem'] as const).map((mode) => new MixupCutmix({ numClasses: 3, mode }))];
+    for (const mixer of mixers) {
+      for (const b of [batch, bytes]) torch.dispose(mixer.forward(b));
+      const before = torch.memory().numTensors;
+      for (let k = 0; k < 10; k++) for (const b of [batch, bytes]) torch.dispose(mixer.forward(b));
+      assert.equal(torch.memory().numTensors, before, String(mixer));
+    }
+    torch.dispose([batch, bytes]);
+  });
 
   test('checks its options', () => {
     assert.throws(() => new MixupCutmix({ numClasses: 2, mixupAlpha: 0, cutmixAlpha: 0 }), /MixupCutmix: mixupAlpha and cutmixAlpha are both 0/);

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { DataLoader } from '../../src/data/dataloader.js';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
+import { TransformedDataset } from '../../src/data/transformed-dataset.js';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/tensor.js';
 import { FeaturewiseStandardization, ZCAWhitening } from '../../src/transforms/statistics.js';
@@ -144,4 +146,26 @@ describe('ZCAWhitening', { skip: noReference }, () => {
     assert.equal(new ZCAWhitening().toString(), 'ZCAWhitening(epsilon=1e-06, max_dim=3072)');
     zca.dispose();
   }));
+});
+
+describe('fitted statistics in DataLoader worker threads', { skip: noReference }, () => {
+  test('the fitted state travels with the workerSpec: workers give what the main thread gives', async () => {
+    const x = images();
+    const labels = torch.zeros([400]);
+    for (const transform of [new FeaturewiseStandardization({ mode: 'pixel' }).fit(x), new ZCAWhitening().fit(x)]) {
+      const dataset = new TransformedDataset(new TensorDataset(x.narrow(0, 0, 20), labels.narrow(0, 0, 20)), transform);
+      const load = async (numWorkers: number) => {
+        const out: Tensor[] = [];
+        for await (const batch of new DataLoader(dataset, { batchSize: 8, numWorkers })) out.push(batch.inputs), batch.targets.dispose();
+        return out;
+      };
+      const [here, there] = [await load(0), await load(1)];
+      here.forEach((batch, k) => assert.ok(batch.equal(there[k]), `${transform}: batch ${k}`));
+      // One image at a time and a whole batch may take different BLAS paths: equal to rounding.
+      assert.ok(here[0].allclose(transform.forward(x.narrow(0, 0, 8)), 1e-5, 1e-5));
+      torch.dispose([here, there]);
+      transform.dispose();
+    }
+    torch.dispose([x, labels]);
+  });
 });

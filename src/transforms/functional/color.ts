@@ -14,10 +14,10 @@ export const isFloating = (x: Tensor): boolean => x.dtype.startsWith('float') ||
 const asFloat = (x: Tensor): Tensor => (isFloating(x) ? x : x.to('float32'));
 
 /** Checks the image and that it has 1 or 3 channels (gray or RGB), as torchvision's color kernels need. */
-export function checkChannels(img: Tensor, where: string, allowed = [1, 3]): number {
+export function checkChannels(img: Tensor, where: string): number {
   checkImage(img, where);
   const c = img.shape[img.ndim - 3];
-  if (!allowed.includes(c)) throw new RangeError(`${where}: expects ${allowed.join(' or ')} channels (dim -3), got ${c} in shape [${img.shape.join(', ')}]`);
+  if (c !== 1 && c !== 3) throw new RangeError(`${where}: expects 1 or 3 channels (dim -3), got ${c} in shape [${img.shape.join(', ')}]`);
   return c;
 }
 

@@ -8,7 +8,7 @@ import type { Tensor } from '../../torch/tensor.js';
 import { interpolate, gridSample, pad as padTensor } from '../../nn/functional.js';
 import { roundHalfEven } from '../erasing.js';
 import { checkImage, onBatch, onFloat } from '../image.js';
-import { isNumber, isPair, perImage, type PerImage } from './per-image.js';
+import { isInteger, isNumber, isPair, perImage, type PerImage } from './per-image.js';
 
 export type Interpolation = 'nearest' | 'bilinear' | 'bicubic';
 export type GridInterpolation = 'nearest' | 'bilinear';
@@ -50,8 +50,8 @@ export function vflip(img: Tensor): Tensor {
 export function crop(img: Tensor, top: PerImage<number>, left: PerImage<number>, height: number, width: number): Tensor {
   checkImage(img, 'crop()');
   checkSize([height, width], 'crop()', 'height and width');
-  const tops = perImage(top, img, Number.isInteger as (v: unknown) => v is number, 'top', 'crop()', 'an integer');
-  const lefts = perImage(left, img, Number.isInteger as (v: unknown) => v is number, 'left', 'crop()', 'an integer');
+  const tops = perImage(top, img, isInteger, 'top', 'crop()', 'an integer');
+  const lefts = perImage(left, img, isInteger, 'left', 'crop()', 'an integer');
   if (typeof top === 'number' && typeof left === 'number') return cropOne(img, top, left, height, width);
   return tidy(() => onBatch(img, 'crop()', (batch) => cat(batch.split(1).map((one, i) => cropOne(one, tops[i], lefts[i], height, width)))));
 }
@@ -60,7 +60,7 @@ function cropOne(img: Tensor, top: number, left: number, height: number, width: 
   const [h, w] = size2(img);
   const bottom = top + height;
   const right = left + width;
-  if (top >= 0 && left >= 0 && bottom <= h && right <= w) return img.narrow(-2, top, height).narrow(-1, left, width);
+  if (top >= 0 && left >= 0 && bottom <= h && right <= w) return tidy(() => img.narrow(-2, top, height).narrow(-1, left, width));
   return tidy(() => {
     const t0 = Math.max(top, 0);
     const l0 = Math.max(left, 0);
@@ -126,10 +126,9 @@ export function resize(img: Tensor, size: number | [number, number], options: Re
 export function resizedCrop(img: Tensor, top: PerImage<number>, left: PerImage<number>, height: PerImage<number>, width: PerImage<number>,
   size: number | [number, number], options: ResizeOptions = {}): Tensor {
   checkImage(img, 'resizedCrop()');
-  const isInt = Number.isInteger as (v: unknown) => v is number;
   const boxes = [
-    perImage(top, img, isInt, 'top', 'resizedCrop()', 'an integer'), perImage(left, img, isInt, 'left', 'resizedCrop()', 'an integer'),
-    perImage(height, img, isInt, 'height', 'resizedCrop()', 'an integer'), perImage(width, img, isInt, 'width', 'resizedCrop()', 'an integer'),
+    perImage(top, img, isInteger, 'top', 'resizedCrop()', 'an integer'), perImage(left, img, isInteger, 'left', 'resizedCrop()', 'an integer'),
+    perImage(height, img, isInteger, 'height', 'resizedCrop()', 'an integer'), perImage(width, img, isInteger, 'width', 'resizedCrop()', 'an integer'),
   ];
   const one = (x: Tensor, i: number) => tidy(() => resize(cropOne(x, boxes[0][i], boxes[1][i], boxes[2][i], boxes[3][i]), size, options));
   if ([top, left, height, width].every((v) => typeof v === 'number')) return one(img, 0);

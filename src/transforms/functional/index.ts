@@ -5,7 +5,7 @@
 // rotate(img, angle, {interpolation, expand, center, fill}) affine(img, {angle, translate, scale, shear, interpolation, fill, center})
 // adjustBrightness|adjustContrast|adjustSaturation|adjustHue|adjustSharpness(img, factor) posterize(img, bits) solarize(img, threshold)
 // invert(img) rgbToGrayscale(img, numOutputChannels) gaussianBlur(img, kernelSize, sigma?) normalize(img, mean, std, inplace?)
-// convertImageDtype(img, dtype) autocontrast(img) equalize(img) clahe(img, {clipLimit, tileGridSize})
+// convertImageDtype(img, dtype) autocontrast(img) equalize(img) clahe(img, {clipLimit, tileGridSize}) erase(img, i, j, h, w, v, inplace?)
 export {
   affine, centerCrop, crop, hflip, inverseAffineMatrix, pad, resize, resizedCrop, resizedSize, rotate, vflip,
   type AffineOptions, type Fill, type GridInterpolation, type Interpolation, type PadOptions, type PaddingMode, type ResizeOptions, type RotateOptions,
@@ -15,4 +15,5 @@ export {
   rgbToGrayscale, solarize,
 } from './color.js';
 export { autocontrast, clahe, equalize, type ClaheOptions } from './histogram.js';
+export { erase, type EraseValue } from './erasing.js';
 export type { Factor, PerImage } from './per-image.js';

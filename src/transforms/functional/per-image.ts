@@ -23,6 +23,7 @@ export function perImage<T>(value: PerImage<T>, x: Tensor, isValue: (v: unknown)
   throw new TypeError(`${where}: ${name} must be ${expected} or ${count}, got ${describe(value)}${Array.isArray(value) ? ` [${value.join(', ')}]` : ''}`);
 }
 
+export const isInteger = (v: unknown): v is number => Number.isInteger(v);
 export const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 export const isPair = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && v.every(isNumber);
 
