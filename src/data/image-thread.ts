@@ -1,13 +1,20 @@
 // The thread behind image.ts: sharp (libvips) only has asynchronous calls, while Dataset.get(i) is synchronous, so
 // image.ts posts each request here and blocks on a shared flag until the reply is in its port. Pixel layout work
 // (channels, C×H×W order, 16-bit scaling) happens here too, off the calling thread.
-import sharp from 'sharp';
 import { workerData, type MessagePort } from 'node:worker_threads';
+
+import type { Sharp, SharpOptions } from 'sharp';
 
 import type { DecodeOptions, EncodeRequest, ImageRequest } from './image.js';
 
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
-sharp.cache(false); // every file is read once per epoch: caching only holds memory
+// Loaded here rather than imported, so that a broken install is an answer to the caller, not a silent dead thread.
+const loading = import('sharp').then(({ default: sharp }) => {
+  sharp.cache(false); // every file is read once per epoch: caching only holds memory
+  return sharp;
+});
+loading.catch(() => {}); // reported with the first request
+let sharp: (input?: string | Uint8Array, options?: SharpOptions) => Sharp;
 
 /** ITU-R 601 luma in PIL's fixed point (Image.convert('L')), so gray images match PIL's to the last bit. */
 const luma = (r: number, g: number, b: number): number => Math.floor((r * 19595 + g * 38470 + b * 7471 + 0x8000) / 65536);
@@ -87,6 +94,9 @@ async function check(paths: string[]): Promise<(string | null)[]> {
 }
 
 async function handle(request: ImageRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
+  sharp ??= await loading.catch((error: Error) => {
+    throw new Error(`cannot load sharp, which decodes images (${error.message}); run npm install in the project`);
+  });
   if (request.op === 'decode') {
     const value = await decode(request.input, request.options);
     return { value, transfer: [value.data.buffer as ArrayBuffer] };

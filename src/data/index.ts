@@ -1,4 +1,4 @@
-// The data area: datasets, splits, the DataLoader (with worker threads), and MNIST / Fashion-MNIST.
+// The data area: datasets, splits, the DataLoader (with worker threads), MNIST / Fashion-MNIST, and images from disk.
 export type { Batch, Dataset, Sample, WorkerSpec } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
 export { TransformedDataset, type InputTransform } from './transformed-dataset.js';

@@ -35,8 +35,8 @@ export interface FineTuneOptions extends Omit<TrainerOptions, 'model' | 'optimiz
 /** fastai's final lr of a one-cycle: the peak / 1e5 (PyTorch's OneCycleLR divides the start lr instead). */
 const FINAL_DIV = 1e5;
 
-function checkPositive(value: unknown, name: string, min = 0): number {
-  if (typeof value !== 'number' || !(value > min)) throw new RangeError(`fineTune: ${name} must be a number above ${min}, got ${String(value)}`);
+function checkPositive(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value > 0)) throw new RangeError(`fineTune: ${name} must be a number above 0, got ${String(value)}`);
   return value;
 }
 
@@ -46,7 +46,7 @@ export async function fineTune(model: Module, train: Batches, options: FineTuneO
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`fineTune: epochs must be a positive integer, got ${epochs}`);
   if (!Number.isInteger(freezeEpochs) || freezeEpochs < 0) throw new RangeError(`fineTune: freezeEpochs must be an integer ≥ 0, got ${freezeEpochs}`);
   checkPositive(baseLr, 'baseLr');
-  checkPositive(lrMult, 'lrMult', 1 - Number.EPSILON);
+  if (typeof lrMult !== 'number' || !(lrMult >= 1)) throw new RangeError(`fineTune: lrMult must be a number of at least 1, got ${String(lrMult)}`);
   checkPositive(div, 'div');
   const stepsPerEpoch = train.length;
   if (typeof stepsPerEpoch !== 'number' || !(stepsPerEpoch > 0)) {

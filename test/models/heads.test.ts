@@ -1,10 +1,18 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
 import { nn, torch } from '../../src/index.js';
 import { headOf, layerGroups, lectureCnn, mobilenetV2, replaceHead, resnet18, resnet20, VisionTransformer } from '../../src/models/index.js';
 
 const names = (model: nn.Module) => layerGroups(model).map((g) => g.names);
+
+// torchvision's heads drawn by Debian's PyTorch (test/models/heads_reference.py); skipped without it.
+const script = fileURLToPath(new URL('../../../test/models/heads_reference.py', import.meta.url));
+const run = spawnSync('/usr/bin/python3', [script], { encoding: 'utf8' });
+const reference = run.status === 0 ? JSON.parse(run.stdout) : null;
+const noReference = reference ? false : `no PyTorch for /usr/bin/python3: ${(run.stderr || String(run.error)).trim().split('\n').pop()}`;
 
 test("the lecture's way: model.classifier.set(1, new nn.Linear(1280, 2)) on MobileNetV2", () => {
   const model = mobilenetV2();
@@ -56,6 +64,20 @@ test("a new head is initialized as torchvision initializes that architecture's",
   assert.ok(vit.namedModules().some(([name, m]) => name === 'heads.head' && m === vitHead));
   assert.equal(vitHead.weight.abs().sum().item(), 0);
   vit.dispose();
+});
+
+test('a new head draws the same numbers as torchvision after the same seed', { skip: noReference }, () => {
+  for (const [name, build] of [['resnet18', resnet18], ['mobilenet_v2', mobilenetV2]] as const) {
+    const model = build();
+    torch.manualSeed(0);
+    const head = replaceHead(model, 7);
+    const expected = reference![name];
+    (head.weight.index(torch.slice(0, 2), torch.slice(0, 6)).tolist() as number[][]).flat().forEach((v, i) =>
+      assert.ok(Math.abs(v - expected.weight.flat()[i]) < 1e-7, `${name} weight ${i}: ${v} vs ${expected.weight.flat()[i]}`));
+    assert.ok(Math.abs((head.weight.double().sum().item() as number) - expected.weightSum) < 1e-5, name);
+    assert.ok(Math.abs((head.bias!.double().sum().item() as number) - expected.biasSum) < 1e-6, name);
+    model.dispose();
+  }
 });
 
 test('replaceHead keeps the dtype and the mode of the old head', () => {

@@ -41,11 +41,13 @@ const [reference, noReference] = runReference('make');
 /** The same input as the reference script's: sin(0.37 i) over 1×3×size×size. */
 const sharedInput = (size: number) => torch.arange(0, 3 * size * size).mul(0.37).sin().reshape(1, 3, size, size);
 
-function assertClose(actual: number[], expected: number[], what: string): void {
+/** Asserts the largest difference is within 1e-4 of the largest logit (at least 1), and returns it for the log. */
+function assertClose(actual: number[], expected: number[], what: string): string {
   assert.equal(actual.length, expected.length, `${what}: length`);
   const scale = Math.max(1, ...expected.map(Math.abs));
   const worst = Math.max(...actual.map((v, i) => Math.abs(v - expected[i])));
   assert.ok(worst <= 1e-4 * scale, `${what}: largest difference ${worst} exceeds 1e-4 × ${scale}`);
+  return `${what}: largest difference ${worst.toExponential(2)} (largest logit ${scale.toFixed(3)})`;
 }
 
 const logitsOf = (model: nn.Module, size: number): number[] =>
@@ -77,7 +79,7 @@ for (const [name, size] of Object.entries(SIZES)) {
     model.dispose();
   });
 
-  test(`${name}: torchvision's weights (.pth) give torchvision's eval-mode logits within 1e-4`, { skip: noReference }, () => {
+  test(`${name}: torchvision's weights (.pth) give torchvision's eval-mode logits within 1e-4`, { skip: noReference }, (t) => {
     const file = join(dir, `${name}.pth`);
     // the zoo's builders read the file themselves; the small ViT has no builder, so its state dict is loaded directly
     const model = name === 'vit_small' ? build(name) : build(name, { weights: file });
@@ -87,7 +89,7 @@ for (const [name, size] of Object.entries(SIZES)) {
       torch.dispose(state);
     }
     model.eval();
-    assertClose(logitsOf(model, size), reference![name].logits, name);
+    t.diagnostic(assertClose(logitsOf(model, size), reference![name].logits, name));
     const state = model.stateDict();
     savePth(join(dir, `${name}.cnnkit.pth`), state);
     torch.dispose(state);
@@ -95,10 +97,10 @@ for (const [name, size] of Object.entries(SIZES)) {
   });
 }
 
-test("torchvision loads cnnkit's .pth files with strict=True and gives the same logits", { skip: noReference }, () => {
+test("torchvision loads cnnkit's .pth files with strict=True and gives the same logits", { skip: noReference }, (t) => {
   const [check, why] = runReference('check');
   assert.ok(check, String(why));
-  for (const name of Object.keys(SIZES)) assertClose(check[name].logits, reference![name].logits, `${name} back in torchvision`);
+  for (const name of Object.keys(SIZES)) t.diagnostic(assertClose(check[name].logits, reference![name].logits, `${name} back in torchvision`));
 });
 
 test('weights: the class count comes from the weights; another numClasses, or weights of another model, are refused', () => {

@@ -90,6 +90,7 @@ test('fineTune: bad options are refused before training', async () => {
   await assert.rejects(fineTune(model, loader, { epochs: 0 }), /^RangeError: fineTune: epochs must be a positive integer, got 0/);
   await assert.rejects(fineTune(model, loader, { epochs: 1, freezeEpochs: -1 }), /fineTune: freezeEpochs must be an integer ≥ 0/);
   await assert.rejects(fineTune(model, loader, { epochs: 1, baseLr: 0 }), /fineTune: baseLr must be a number above 0, got 0/);
+  await assert.rejects(fineTune(model, loader, { epochs: 1, lrMult: 0.5 }), /fineTune: lrMult must be a number of at least 1, got 0.5/);
   await assert.rejects(fineTune(model, [] as never, { epochs: 1 }), /^TypeError: fineTune: the training batches need a length/);
   model.dispose();
 });
