@@ -76,16 +76,17 @@ export function replaceHead(model: Module, numClasses: number): Linear {
   const architecture = architectureOf(model, 'replaceHead');
   const { parent, key, module: old } = resolve(model, architecture.head);
   if (!(old instanceof Linear)) throw new Error(`replaceHead: ${model.typeName}'s head is a ${old.typeName}, not a Linear layer`);
-  const head = new Linear(old.inFeatures, numClasses, { bias: old.bias !== null });
-  // In a scope: the initializers return new handles to the tensors they fill.
-  tidy(() => {
+  // In a scope: the tensors the parameters were made from, and the handles the initializers return, go with it.
+  const head = tidy(() => {
+    const linear = new Linear(old.inFeatures, numClasses, { bias: old.bias !== null });
     switch (architecture.init) {
-      case 'normal': normal_(head.weight, 0, 0.01); break;
-      case 'truncNormal': truncNormal_(head.weight, 0, 0.02); break;
-      case 'zeros': zeros_(head.weight); break;
+      case 'normal': normal_(linear.weight, 0, 0.01); break;
+      case 'truncNormal': truncNormal_(linear.weight, 0, 0.02); break;
+      case 'zeros': zeros_(linear.weight); break;
       case 'default': break; // Linear's own kaiming-uniform init, which torchvision keeps for these heads
     }
-    if (head.bias && architecture.init !== 'default') zeros_(head.bias);
+    if (linear.bias && architecture.init !== 'default') zeros_(linear.bias);
+    return linear;
   });
   head.to(old.weight.dtype);
   head.to(old.weight.device);

@@ -82,7 +82,9 @@ test('a new head draws the same numbers as torchvision after the same seed', { s
 
 test('replaceHead keeps the dtype and the mode of the old head', () => {
   const model = resnet20().to('float64').eval();
+  const before = torch.memory().numTensors;
   const head = replaceHead(model, 3);
+  assert.equal(torch.memory().numTensors, before, 'the old head is freed and nothing else is left');
   assert.equal(head.weight.dtype, 'float64');
   assert.equal(head.training, false);
   model.dispose();
