@@ -49,7 +49,7 @@ export const trainFlags: FlagSpec = {
   epochs: { type: 'number', about: 'epochs (default 15)' },
   'batch-size': { type: 'number', about: 'batch size (default 128)' },
   limit: { type: 'number', about: 'train on N training images only: the first N, or a seeded random N of an image folder' },
-  augment: { type: 'string', about: 'augment the training images by a recipe, e.g. "randomCrop(28,padding=2),hflip,randomErasing(0.5)" (cnnkit augment --list)' },
+  augment: { type: 'string', about: 'augment the training images by a recipe, e.g. "hflip,randomErasing(0.3)" (cnnkit augment --list)' },
   'val-fraction': { type: 'number', about: 'share of the training images held out for validation (default 0.1)' },
   seed: { type: 'number', about: 'random seed (default 0)' },
   workers: { type: 'number', about: 'data-loading worker threads (default 0: load in the main thread)' },
