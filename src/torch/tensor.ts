@@ -204,6 +204,8 @@ export class Tensor {
   sigmoid(): Tensor { return this.unary('sigmoid'); }
   relu(): Tensor { return this.unary('relu'); }
   relu6(): Tensor { return this.unary('relu6'); }
+  /** Clamps to [minVal, maxVal] with hardtanh's gradient (zero outside), as F.hardtanh. */
+  hardtanh(minVal = -1, maxVal = 1): Tensor { return new Tensor(native.hardtanh(this.handle, minVal, maxVal)); }
   silu(): Tensor { return this.unary('silu'); }
   mish(): Tensor { return this.unary('mish'); }
   selu(): Tensor { return this.unary('selu'); }
