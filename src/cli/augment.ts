@@ -9,7 +9,7 @@ import type { Dataset } from '../data/dataset.js';
 import { ImageFolder } from '../data/image-folder.js';
 import { makeGrid } from '../data/image-grid.js';
 import { readImage, saveImage } from '../data/image.js';
-import { Random, withRandom } from '../data/random.js';
+import { Random, withRandom } from '../torch/random.js';
 import { full, tensor } from '../torch/creation.js';
 import { stack } from '../torch/functions.js';
 import { dispose, tidy } from '../torch/scope.js';

@@ -178,7 +178,9 @@ export async function train(args: string[]): Promise<void> {
 
   const modelOptions = {
     inChannels: data.channels, numClasses: data.classes.length, inputSize: data.size,
-    batchNorm: Boolean(flags['batch-norm']), dropout: rate(flags, 'dropout', 1), spatialDropout: rate(flags, 'spatial-dropout', 1), residual: Boolean(flags.residual),
+    batchNorm: Boolean(flags['batch-norm']), spatialDropout: rate(flags, 'spatial-dropout', 1), residual: Boolean(flags.residual),
+    // Only when asked: torchvision's models have dropout of their own by default (0.2 in MobileNets, 0.5 in VGG).
+    ...(flags.dropout !== undefined ? { dropout: rate(flags, 'dropout', 1) } : {}),
   };
   const model = await buildModel(modelName, modelOptions, flags.weights as string | undefined);
   applyFreeze(model, flags);

@@ -3,7 +3,7 @@
 import { tidy } from '../torch/scope.js';
 import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
 import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
-import { checkSeed, Random, seedFromTorch, withRandom } from './random.js';
+import { checkSeed, Random, seedFromTorch, withRandom } from '../torch/random.js';
 import { checkWorkerSpec, packSpec, unpack } from './transfer.js';
 import { WorkerPool } from './worker-pool.js';
 

@@ -4,7 +4,7 @@ export { TensorDataset } from './tensor-dataset.js';
 export { TransformedDataset, type InputTransform } from './transformed-dataset.js';
 export { Subset } from './subset.js';
 export { randomSplit } from './random-split.js';
-export { currentEpoch, currentRandom, Random, withRandom } from './random.js';
+export { currentEpoch, currentRandom, Random, withRandom } from '../torch/random.js';
 export { defaultCollate, type CollateFn, type CollateRef } from './collate.js';
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { FashionMNIST, MNIST, type MNISTOptions } from './mnist.js';

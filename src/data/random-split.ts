@@ -1,6 +1,6 @@
 // Splits a dataset into random, non-overlapping subsets, as PyTorch's random_split, with a seed of its own.
 import { nameOf, type Dataset, type Sample } from './dataset.js';
-import { checkSeed, Random, seedFromTorch } from './random.js';
+import { checkSeed, Random, seedFromTorch } from '../torch/random.js';
 import { Subset } from './subset.js';
 
 /** Counts that sum to n, or fractions that sum to 1, turned into counts as PyTorch does. */

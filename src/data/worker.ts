@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { tidy } from '../torch/scope.js';
 import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
 import type { Dataset } from './dataset.js';
-import { Random, withRandom } from './random.js';
+import { Random, withRandom } from '../torch/random.js';
 import { buildDataset, pack, type PackedSpec } from './transfer.js';
 
 const { spec, collate, stop } = workerData as { spec: PackedSpec; collate: CollateRef | null; stop: Int32Array };

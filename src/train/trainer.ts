@@ -1,7 +1,7 @@
 // The Trainer: fits a model with a loss, an optimizer, an optional scheduler, regularizers, gradient clipping,
 // metrics and callbacks; every step runs in a tidy scope, so memory stays flat across epochs.
 import type { Batch } from '../data/dataset.js';
-import { Random, seedFromTorch, withRandom } from '../data/random.js';
+import { Random, seedFromTorch, withRandom } from '../torch/random.js';
 import type { Module } from '../nn/module.js';
 import type { Regularizer } from '../nn/regularizers.js';
 import { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';

@@ -1,7 +1,7 @@
 // Adversarial erasing (object-region mining, Wei et al. 2017): the current model's class activation map shows the part
 // of each training image it finds most discriminative; erasing that part makes it learn the rest of the object.
 import type { Batch, WorkerSpec } from '../data/dataset.js';
-import { currentRandom } from '../data/random.js';
+import { currentRandom } from '../torch/random.js';
 import * as F from '../nn/functional.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AdaptiveAvgPool2d } from '../nn/layers/pooling.js';

@@ -1,6 +1,6 @@
 // torchvision's photometric transforms: parameters drawn from currentRandom() per image of a batch, applied by the
 // kernels in functional/color.ts and functional/histogram.ts.
-import { currentRandom, type Random } from '../data/random.js';
+import { currentRandom, type Random } from '../torch/random.js';
 import { pyBool, pyFloat } from '../nn/repr.js';
 import { checkBoolean, checkChoice, checkRange, withDefaults } from '../optim/options.js';
 import { noGrad } from '../torch/autograd.js';

@@ -1,6 +1,6 @@
 // torchvision's containers: Compose runs transforms in turn; RandomApply, RandomChoice and RandomOrder decide per image
 // (for a batch, images that drew the same decision go through together).
-import { currentRandom } from '../data/random.js';
+import { currentRandom } from '../torch/random.js';
 import { pyFloat } from '../nn/repr.js';
 import { checkRange } from '../optim/options.js';
 import { describe } from '../torch/check.js';

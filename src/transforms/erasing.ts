@@ -1,5 +1,5 @@
 // The erasing family: random boxes, holes, grid patches and grid masks overwritten with a fill value.
-import { currentEpoch, currentRandom, type Random } from '../data/random.js';
+import { currentEpoch, currentRandom, type Random } from '../torch/random.js';
 import { pyBool, pyFloat } from '../nn/repr.js';
 import { checkBoolean, checkRange, withDefaults } from '../optim/options.js';
 import { noGrad } from '../torch/autograd.js';

@@ -1,6 +1,6 @@
 // torchvision's geometric transforms: each draws its parameters from currentRandom() (one set per image of a batch)
 // and calls the kernel in functional/geometry.ts.
-import { currentRandom, type Random } from '../data/random.js';
+import { currentRandom, type Random } from '../torch/random.js';
 import { pyBool, pyFloat } from '../nn/repr.js';
 import { checkBoolean, checkChoice, checkRange, withDefaults } from '../optim/options.js';
 import { describe } from '../torch/check.js';

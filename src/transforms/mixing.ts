@@ -1,6 +1,6 @@
 // Batch mixing with soft labels: Mixup, CutMix, timm's switch between them, and Mosaic.
 import type { Batch } from '../data/dataset.js';
-import { currentRandom, type Random } from '../data/random.js';
+import { currentRandom, type Random } from '../torch/random.js';
 import { pyFloat } from '../nn/repr.js';
 import { checkChoice, checkRange, withDefaults } from '../optim/options.js';
 import { noGrad } from '../torch/autograd.js';

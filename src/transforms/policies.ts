@@ -2,7 +2,7 @@
 // 2020) and TrivialAugmentWide (Müller & Hutter 2021): the same operations, magnitude tables, random signs and op
 // application, with every draw from currentRandom(); each image of a batch draws its own operations.
 import type { WorkerSpec } from '../data/dataset.js';
-import { currentRandom, type Random } from '../data/random.js';
+import { currentRandom, type Random } from '../torch/random.js';
 import { checkInt, describe } from '../torch/check.js';
 import { arange, linspace } from '../torch/creation.js';
 import { stack } from '../torch/functions.js';

@@ -1,7 +1,7 @@
 // Style augmentation: AdaIN re-stylization (Huang & Belongie 2017) with the user's VGG encoder and decoder weights, and
 // MixStyle (Zhou et al. 2021) on input images as a batch transform.
 import type { Batch, WorkerSpec } from '../data/dataset.js';
-import { currentRandom } from '../data/random.js';
+import { currentRandom } from '../torch/random.js';
 import { loadPth } from '../hub/pth.js';
 import * as F from '../nn/functional.js';
 import { ReLU } from '../nn/layers/activation.js';

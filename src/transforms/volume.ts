@@ -1,7 +1,7 @@
 // 3-D augmentation of volumes (C×D×H×W, or a batch N×C×D×H×W): flips, quarter turns and affine maps, each volume of a
 // batch with its own random parameters.
 import type { WorkerSpec } from '../data/dataset.js';
-import { currentRandom, type Random } from '../data/random.js';
+import { currentRandom, type Random } from '../torch/random.js';
 import * as F from '../nn/functional.js';
 import { pyFloat } from '../nn/repr.js';
 import { noGrad } from '../torch/autograd.js';

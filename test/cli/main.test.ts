@@ -53,8 +53,8 @@ test('bad command lines and files get one clear line and a non-zero exit', () =>
   const corrupt = join(dir, 'corrupt.safetensors');
   writeFileSync(corrupt, 'not a checkpoint');
   for (const [args, code, message] of [
-    [['bogus'], 2, "cnnkit: unknown command 'bogus'; valid commands: demo, train, eval, info"],
-    [['train', '--model', 'vgg99'], 2, "cnnkit: train: unknown model 'vgg99'; available: lecture_cnn, resnet20"],
+    [['bogus'], 2, "cnnkit: unknown command 'bogus'; valid commands: demo, train, augment, eval, info"],
+    [['train', '--model', 'vgg99'], 2, "cnnkit: train: unknown model 'vgg99'; available: alexnet, convnext_tiny, lecture_cnn, mobilenet_v2, mobilenet_v3_large, mobilenet_v3_small, resnet101, resnet152, resnet18, resnet20, resnet34, resnet50, vgg11, vgg11_bn, vgg16, vgg16_bn, vit_b_16"],
     [['train', '--dataset', 'imagenet'], 2, "cnnkit: unknown data set 'imagenet'; available: fashion-mnist, mnist"],
     [['train', '--epochs', '-3'], 2, 'cnnkit: train: --epochs must be a positive integer, got -3'],
     [['train', '--dropout', '1.5'], 2, 'cnnkit: train: --dropout must be at least 0 and below 1, got 1.5'],

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import * as nn from '../../src/nn/index.js';
 import { drawMixStyle, mixStyle } from '../../src/nn/layers/mix-style.js';
 import * as torch from '../../src/torch/index.js';

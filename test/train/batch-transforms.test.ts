@@ -3,7 +3,7 @@ import { test } from 'node:test';
 
 import { DataLoader } from '../../src/data/dataloader.js';
 import type { Batch, WorkerSpec } from '../../src/data/dataset.js';
-import { currentEpoch, currentRandom } from '../../src/data/random.js';
+import { currentEpoch, currentRandom } from '../../src/torch/random.js';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
 import { nn, torch } from '../../src/index.js';
 import { SGD } from '../../src/optim/sgd.js';

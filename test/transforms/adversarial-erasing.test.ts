@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import { ReLU } from '../../src/nn/layers/activation.js';
 import { BatchNorm2d } from '../../src/nn/layers/batchnorm.js';
 import { Sequential } from '../../src/nn/layers/containers.js';

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 
 import assert from 'node:assert/strict';
 
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import {
   CLAHE, ColorJitter, GaussianBlur, GaussianNoise, Grayscale, Normalize, RandomAdjustSharpness, RandomAutocontrast, RandomEqualize, RandomGrayscale,
   RandomInvert, RandomPosterize, RandomSolarize, ToDtype,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { DataLoader } from '../../src/data/dataloader.js';
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
 import { TransformedDataset } from '../../src/data/transformed-dataset.js';
 import { ColorJitter, RandomInvert } from '../../src/transforms/color.js';

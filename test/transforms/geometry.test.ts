@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 
 import assert from 'node:assert/strict';
 
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import * as F from '../../src/transforms/functional/index.js';
 import {
   CenterCrop, Pad, RandomAffine, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize,

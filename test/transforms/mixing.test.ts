@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import * as F from '../../src/nn/functional.js';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/tensor.js';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import * as torch from '../../src/torch/index.js';
 import { applyOp, augmentationSpace, AUTO_AUGMENT_POLICIES, AutoAugment, RandAugment, TrivialAugmentWide, type PolicyOp } from '../../src/transforms/policies.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { Random, withRandom } from '../../src/data/random.js';
+import { Random, withRandom } from '../../src/torch/random.js';
 import { savePth } from '../../src/hub/pth.js';
 import { drawMixStyle, mixStyle } from '../../src/nn/layers/mix-style.js';
 import * as torch from '../../src/torch/index.js';

@@ -1,20 +1,17 @@
 // Runs test/transforms/reference.py with Debian's torchvision once per process and hands its JSON to the tests.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 
 import * as torch from '../../src/torch/index.js';
 import { tensor, type DType } from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/tensor.js';
 import { assertValues } from '../helpers.js';
-
-const script = fileURLToPath(new URL('../../../test/transforms/reference.py', import.meta.url));
-const run = spawnSync('/usr/bin/python3', [script], { encoding: 'utf8', maxBuffer: 64 << 20 });
+import { pythonReference } from './python-reference.js';
 
 interface Case { input: string; dtype: DType; output: number[] }
+const run = pythonReference('reference.py');
 /** torchvision's inputs and results, or null when there is no torchvision (then the tests that need it are skipped). */
-export const reference: { inputs: Record<string, unknown>; cases: Record<string, Case> } | null = run.status === 0 ? JSON.parse(run.stdout) : null;
-export const noReference: string | false = reference ? false : `no torchvision for /usr/bin/python3: ${(run.stderr || String(run.error)).trim().split('\n').pop()}`;
+export const reference = run.reference as { inputs: Record<string, unknown>; cases: Record<string, Case> } | null;
+export const noReference: string | false = run.noReference;
 
 /** The input image of a case as a tensor: uint8 for the 'u' image, float32 otherwise. */
 export function referenceInput(name: string): Tensor {

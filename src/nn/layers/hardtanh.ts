@@ -12,7 +12,7 @@ export class Hardtanh extends Module {
     checkNumber(maxVal, 'maxVal', this.constructor.name);
     if (minVal >= maxVal) throw new RangeError(`${this.constructor.name}: minVal (${minVal}) must be less than maxVal (${maxVal})`);
   }
-  forward(input: Tensor): Tensor { return input.clamp(this.minVal, this.maxVal); }
+  forward(input: Tensor): Tensor { return input.hardtanh(this.minVal, this.maxVal); }
   extraRepr(): string { return `min_val=${pyFloat(this.minVal)}, max_val=${pyFloat(this.maxVal)}`; }
 }
 

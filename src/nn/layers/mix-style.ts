@@ -1,6 +1,6 @@
 // MixStyle (Zhou et al., ICLR 2021): mixes each instance's channel statistics (feature style) with another instance's,
 // so that a network trained on a few domains meets new styles. Weight-free; active in training mode only.
-import { currentRandom, type Random } from '../../data/random.js';
+import { currentRandom, type Random } from '../../torch/random.js';
 import { checkNumber, describe } from '../../torch/check.js';
 import { tensor } from '../../torch/creation.js';
 import { tidy } from '../../torch/scope.js';

@@ -1,6 +1,7 @@
-// A small seeded generator (xoshiro128**) for shuffles and splits: reproducible, and independent of torch's global RNG.
-import { randint } from '../torch/creation.js';
-import { tidy } from '../torch/scope.js';
+// A small seeded generator (xoshiro128**) for shuffles, splits and random transforms: reproducible, independent of
+// torch's global RNG, and set per sample by the DataLoader (withRandom) so augmentations do not depend on the thread.
+import { randint } from './creation.js';
+import { tidy } from './scope.js';
 
 /** murmur3's finalizer: spreads every input bit over the 32 output bits. */
 function mix32(x: number): number {
