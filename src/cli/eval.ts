@@ -11,7 +11,7 @@ import { loadFittedStateDict, transformDataset } from '../transforms/recipe.js';
 import { evaluate, loadCheckpoint } from '../train/index.js';
 import { parseFlags } from './args.js';
 import { readRecipe } from './augment.js';
-import { openDataset } from './datasets.js';
+import { datasetNames, openDataset } from './datasets.js';
 import { UsageError } from './usage-error.js';
 
 export async function evaluateCommand(args: string[]): Promise<void> {
@@ -32,6 +32,12 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     throw new Error(`eval: ${path} holds no run configuration (it was not written by cnnkit train)`);
   }
   const datasetName = (flags.dataset as string | undefined) ?? config.dataset ?? 'fashion-mnist';
+  const folder = (config as { flags?: Record<string, unknown> }).flags?.data;
+  if (flags.dataset === undefined && typeof folder === 'string' && !datasetNames().includes(datasetName)) {
+    dispose(checkpoint);
+    throw new UsageError(`eval: the run trained on the image folder ${folder}, which cnnkit eval does not score yet; ` +
+      'cnnkit train scored its test (or validation) images at the end of the run; or give --dataset to score a named data set');
+  }
   const data = openDataset(datasetName, flags.data as string | undefined);
   const model = getModel(config.model, config.modelOptions);
   try {

@@ -50,6 +50,10 @@ test('cnnkit train --data DIR --labels-from-name REGEX trains in two workers, sk
   assert.deepEqual(config.modelOptions.inputSize, [16, 16]);
   assert.equal(config.modelOptions.inChannels, 3);
   assert.ok(existsSync(join(out, 'best.safetensors')));
+  // cnnkit eval scores named data sets; for a folder run it says so in one line.
+  const evaluation = cnnkit('eval', '--checkpoint', join(out, 'best.safetensors'));
+  assert.equal(evaluation.status, 2);
+  assert.match(evaluation.stderr, /^cnnkit: eval: the run trained on the image folder .*flat, which cnnkit eval does not score yet/);
 });
 
 test('--strict makes the corrupt file an error that names it', () => {
