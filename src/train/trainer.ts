@@ -84,7 +84,6 @@ export class Trainer {
     return this.options.callbacks ?? [];
   }
 
-
   /** Trains for `epochs` epochs in all (counting those a resumed run already did); returns the history. */
   async fit(train: Batches, options: { epochs: number; validation?: Batches }): Promise<EpochLogs[]> {
     const { epochs, validation } = options;
