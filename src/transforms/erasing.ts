@@ -49,6 +49,15 @@ function fillMasked(x: Tensor, mask: Tensor, fill: Fill, where_: string): Tensor
   }));
 }
 
+/** Fills, in each image of x, the boxes [top, left, bottom, right] that `draw` picks for it (one call per image). */
+function fillDrawnBoxes(x: Tensor, fill: Fill, where_: string, draw: (random: Random, height: number, width: number) => Box[]): Tensor {
+  checkImage(x, where_);
+  const random = currentRandom();
+  const [height, width] = x.shape.slice(-2);
+  const boxes = Array.from({ length: x.ndim === 4 ? x.shape[0] : 1 }, () => draw(random, height, width));
+  return tidy(() => fillMasked(x, boxMask(boxes, height, width, x.device), fill, where_));
+}
+
 export interface RandomErasingOptions {
   /** Probability that an image is erased. */
   p?: number;
@@ -174,12 +183,8 @@ export class Cutout extends Transform {
   }
 
   forward(x: Tensor): Tensor {
-    checkImage(x, 'Cutout');
-    const random = currentRandom();
-    const [height, width] = x.shape.slice(-2);
-    const boxes = Array.from({ length: x.ndim === 4 ? x.shape[0] : 1 }, () =>
+    return fillDrawnBoxes(x, this.fill, 'Cutout', (random, height, width) =>
       random.bernoulli(this.p) ? Cutout.getParams(random, height, width, this.nHoles, this.length) : []);
-    return tidy(() => fillMasked(x, boxMask(boxes, height, width, x.device), this.fill, 'Cutout'));
   }
 
   workerSpec() {
@@ -239,12 +244,8 @@ export class HideAndSeek extends Transform {
   }
 
   forward(x: Tensor): Tensor {
-    checkImage(x, 'HideAndSeek');
-    const random = currentRandom();
-    const [height, width] = x.shape.slice(-2);
-    const boxes = Array.from({ length: x.ndim === 4 ? x.shape[0] : 1 }, () =>
+    return fillDrawnBoxes(x, this.fill, 'HideAndSeek', (random, height, width) =>
       HideAndSeek.getParams(random, height, width, this.gridSizes, this.hideProb, this.referenceSize));
-    return tidy(() => fillMasked(x, boxMask(boxes, height, width, x.device), this.fill, 'HideAndSeek'));
   }
 
   workerSpec() {
