@@ -1,5 +1,5 @@
 """The augmentation pipeline in torchvision: ImageFolder (PIL decoding) with RandomResizedCrop, RandomHorizontalFlip,
-ColorJitter, ToTensor, RandomErasing and Normalize, batched by torch.utils.data.DataLoader with worker processes.
+ColorJitter, ToTensor, RandomErasing and Normalize, batched by torch.utils.data.DataLoader with persistent worker processes.
 Usage: pytorch_augment.py FOLDER SIZE BATCH WORKERS THREADS PASSES -- one untimed pass, then PASSES timed passes over
 the folder; prints {"images_per_second": [...], "images": N, "torch": …, "torchvision": …}."""
 import json
@@ -20,7 +20,7 @@ def main(argv):
         T.RandomResizedCrop(size, antialias=True), T.RandomHorizontalFlip(), T.ColorJitter(0.4, 0.4, 0.4), T.ToTensor(),
         T.RandomErasing(), T.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
     ])
-    loader = torch.utils.data.DataLoader(ImageFolder(folder, pipeline), batch_size=batch, shuffle=True, num_workers=workers)
+    loader = torch.utils.data.DataLoader(ImageFolder(folder, pipeline), batch_size=batch, shuffle=True, num_workers=workers, persistent_workers=True)
     rates = []
     for p in range(passes + 1):
         start = time.perf_counter()

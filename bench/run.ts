@@ -14,8 +14,8 @@ import { median, timeBlock } from './timing.js';
 
 /** One epoch of Fashion-MNIST training, data loading included (bench/epoch.ts). */
 const EPOCH_CASE = 'fashion_mnist_epoch';
-/** JPEGs decoded, augmented and batched (bench/augment.ts): cnnkit augmenting whole batches, or each sample in its workers. */
-const AUGMENT_CASES: Record<string, AugmentMode> = { augment_pipeline: 'batched', augment_pipeline_per_sample: 'per-sample' };
+/** JPEGs decoded, augmented and batched (bench/augment.ts): cnnkit augmenting whole batches, decoding every pass or once, or each sample. */
+const AUGMENT_CASES: Record<string, AugmentMode> = { augment_pipeline: 'batched', augment_pipeline_cached: 'cached', augment_pipeline_per_sample: 'per-sample' };
 
 const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
   --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})

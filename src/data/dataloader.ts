@@ -1,10 +1,12 @@
 // Batches from a dataset: optionally shuffled (seeded, a new order each epoch), collated, and with numWorkers > 0
 // loaded ahead in worker threads so that loading overlaps training.
 import { tidy } from '../torch/scope.js';
+import { transformBatch } from './batch-transform.js';
 import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
 import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
 import { checkSeed, Random, seedFromTorch, withRandom } from '../torch/random.js';
 import { checkWorkerSpec, packSpec, unpack } from './transfer.js';
+import type { InputTransform } from './transformed-dataset.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface DataLoaderOptions<S, B> {
@@ -29,6 +31,14 @@ export interface DataLoaderOptions<S, B> {
   numWorkers?: number;
   /** With workers, how many batches are asked for ahead of the one being consumed (default 2 per worker). */
   prefetch?: number;
+  /**
+   * Applied to each collated batch's inputs where the batch is made, so in the worker threads when there are any:
+   * a transforms.Compose of batch-capable transforms gives each image its own random parameters in a few libtorch
+   * calls per batch. Its draws depend only on (seed, epoch, batch). Needs defaultCollate's {inputs, targets} batches.
+   */
+  batchTransform?: InputTransform;
+  /** Keep the worker threads between epochs instead of starting them for each (default false, as PyTorch's). */
+  persistentWorkers?: boolean;
 }
 
 function checkCount(value: unknown, name: string, min: number): number {
@@ -49,9 +59,13 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
   readonly numWorkers: number;
   readonly prefetch: number;
   readonly seed: number;
+  readonly batchTransform: InputTransform | undefined;
+  readonly persistentWorkers: boolean;
   /** The epoch the next iteration runs: it picks the shuffle order, and goes up by one as each iteration starts. */
   epoch = 0;
   private readonly collate: CollateFn<S, B> | CollateRef;
+  /** With persistentWorkers, the workers kept from the last epoch that ran to its end. */
+  private pool: WorkerPool | null = null;
 
   constructor(readonly dataset: Dataset<S>, options: DataLoaderOptions<S, B> = {}) {
     if (typeof dataset?.get !== 'function' || typeof dataset.length !== 'number') throw new TypeError('DataLoader: dataset must have a length and get(i)');
@@ -63,11 +77,20 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     // Only a shuffling loader draws from torch's generator, so a plain one leaves torch's random stream alone.
     this.seed = options.seed !== undefined ? checkSeed(options.seed, 'DataLoader') : this.shuffle ? seedFromTorch() : 0;
     this.collate = options.collate ?? (defaultCollate as unknown as CollateFn<S, B>);
+    this.batchTransform = options.batchTransform;
+    if (this.batchTransform !== undefined && typeof this.batchTransform?.forward !== 'function') {
+      throw new TypeError(`DataLoader: batchTransform must be an object with forward(inputs), such as a transforms.Compose, got ${String(this.batchTransform)}`);
+    }
+    this.persistentWorkers = options.persistentWorkers ?? false;
+    if (typeof this.persistentWorkers !== 'boolean') throw new TypeError(`DataLoader: persistentWorkers must be a boolean, got ${String(this.persistentWorkers)}`);
     if (typeof this.collate !== 'function' && (typeof this.collate?.module !== 'string' || typeof this.collate.name !== 'string')) {
       throw new TypeError('DataLoader: collate must be a function or {module, name} naming an exported function');
     }
     if (this.numWorkers > 0) {
-      checkWorkerSpec(dataset as Dataset<unknown>);
+      checkWorkerSpec(dataset);
+      if (this.batchTransform && typeof this.batchTransform.workerSpec !== 'function') {
+        throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, batchTransform must reach the worker threads: give an object with workerSpec() (a transforms.Transform)`);
+      }
       if (typeof this.collate === 'function' && this.collate !== (defaultCollate as unknown)) {
         throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, collate must reach the worker threads, which a function cannot; ` +
           "export it from a module and pass collate: {module: import.meta.url, name: 'myCollate'}");
@@ -94,6 +117,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
   /** One batch, loaded on this thread; the samples are freed once collated. */
   private load(indices: Int32Array, collate: CollateFn<S, B>, batch: number, epoch: number): B {
     return tidy(() => {
+      this.dataset.prefetch?.(indices);
       const samples = Array.from(indices, (i) => {
         try {
           return withRandom(new Random(this.seed, epoch, i), () => this.dataset.get(i), epoch);
@@ -101,10 +125,17 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
           throw new Error(`DataLoader: sample ${i} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
         }
       });
+      let collated: B;
       try {
-        return collate(samples);
+        collated = collate(samples);
       } catch (error) {
         throw new Error(`DataLoader: collating batch ${batch} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
+      }
+      if (!this.batchTransform) return collated;
+      try {
+        return transformBatch(collated, this.batchTransform, this.seed, epoch, batch) as B;
+      } catch (error) {
+        throw new Error(`DataLoader: batchTransform on batch ${batch} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
       }
     });
   }
@@ -126,8 +157,12 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     }
     const { epoch, batches } = this.nextEpoch();
     if (batches.length === 0) return;
-    const pool = new WorkerPool(packSpec(this.dataset as Dataset<unknown>), ref, Math.min(this.numWorkers, batches.length), nameOf(this.dataset));
+    const pool = this.pool ?? new WorkerPool(
+      { dataset: packSpec(this.dataset), collate: ref, batchTransform: this.batchTransform ? packSpec(this.batchTransform) : null },
+      this.persistentWorkers ? this.numWorkers : Math.min(this.numWorkers, batches.length), nameOf(this.dataset));
+    this.pool = null;
     const queue: Promise<unknown>[] = [];
+    let finished = false;
     try {
       for (let b = 0, asked = 0; b < batches.length; b++) {
         for (; asked < batches.length && asked < b + this.prefetch; asked++) {
@@ -137,8 +172,18 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
         }
         yield unpack(await queue.shift()) as B;
       }
+      finished = true;
     } finally {
-      await pool.close();
+      // Workers are kept only after a whole epoch: one broken off may still be making batches nobody will take.
+      if (finished && this.persistentWorkers && !pool.failed) this.pool = pool;
+      else await pool.close();
     }
+  }
+
+  /** Stops the worker threads kept by persistentWorkers (they do not keep the process alive in any case). */
+  async close(): Promise<void> {
+    const pool = this.pool;
+    this.pool = null;
+    await pool?.close();
   }
 }

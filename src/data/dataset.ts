@@ -36,6 +36,11 @@ export interface WorkerSpec {
 export interface Dataset<S = Sample> {
   readonly length: number;
   get(index: number): S;
+  /**
+   * A hint that these samples are asked for next (one batch's): a dataset that reads files may start on all of them
+   * at once. The DataLoader calls it before each batch's get(i) calls; get(i) must work without it.
+   */
+  prefetch?(indices: ArrayLike<number>): void;
   /** Present when a DataLoader with numWorkers > 0 can rebuild this dataset in worker threads. */
   workerSpec?(): WorkerSpec;
 }

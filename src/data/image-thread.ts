@@ -1,6 +1,7 @@
 // The thread behind image.ts: sharp (libvips) only has asynchronous calls, while Dataset.get(i) is synchronous, so
 // image.ts posts each request here and blocks on a shared flag until the reply is in its port. Pixel layout work
 // (channels, C×H×W order, 16-bit scaling) happens here too, off the calling thread.
+import { readFile } from 'node:fs/promises';
 import { workerData, type MessagePort } from 'node:worker_threads';
 
 import type { Sharp, SharpOptions } from 'sharp';
@@ -14,15 +15,41 @@ const loading = import('sharp').then(({ default: sharp }) => {
   return sharp;
 });
 loading.catch(() => {}); // reported with the first request
+/** Files read or decoded at once by one request (checks, decodeMany). */
+const IN_FLIGHT = 8;
 let sharp: (input?: string | Uint8Array, options?: SharpOptions) => Sharp;
+
+/** Output channels that copy no band: an opaque alpha, or the luma of the three colour bands. */
+const OPAQUE = -1;
+const LUMA = -2;
 
 /** ITU-R 601 luma in PIL's fixed point (Image.convert('L')), so gray images match PIL's to the last bit. */
 const luma = (r: number, g: number, b: number): number => Math.floor((r * 19595 + g * 38470 + b * 7471 + 0x8000) / 65536);
 
+type Decoded = { data: Uint8Array | Int32Array; shape: number[] };
+
+/** An 8-bit JPEG's number of colour components (1 gray, 3 colour, 4 CMYK) from its frame header; null for other files. */
+function jpegComponents(bytes: Uint8Array): number | null {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  for (let at = 2; at + 9 < bytes.length;) {
+    if (bytes[at] !== 0xff) return null;
+    const marker = bytes[at + 1];
+    if (marker === 0xff) at += 1; // fill byte
+    else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) at += 2; // markers without a length
+    // SOF0..SOF15, leaving out DHT (C4), JPG (C8) and DAC (CC): precision at +4, component count at +9.
+    else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return bytes[at + 4] === 8 ? bytes[at + 9] : null;
+    else at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
+  }
+  return null;
+}
+
 /** The decoded pixels as C×H×W in the channels `mode` asks for. */
-async function decode(input: string | Uint8Array, options: DecodeOptions): Promise<{ data: Uint8Array | Int32Array; shape: number[] }> {
-  const image = sharp(input, { failOn: 'warning' });
-  const meta = await image.metadata();
+async function decode(input: string | Uint8Array, options: DecodeOptions): Promise<Decoded> {
+  const bytes = typeof input === 'string' ? await readFile(input) : input;
+  const image = sharp(bytes, { failOn: 'warning' });
+  // A JPEG's header says all that is needed; other files are asked (a second pass through libvips).
+  const components = jpegComponents(bytes);
+  const meta = components === null ? await image.metadata() : { channels: components, depth: 'uchar' };
   const gray = (meta.channels ?? 3) <= 2; // a file's bands: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA or CMYK
   const wide = meta.depth === 'ushort';
   let pipeline = image.autoOrient();
@@ -39,27 +66,23 @@ async function decode(input: string | Uint8Array, options: DecodeOptions): Promi
   const color = channels >= 3 && !gray;
   const alpha = channels === 2 || channels === 4;
   const mode = options.mode ?? 'rgb';
-  const stored = color ? channels : alpha ? 2 : 1;
-  const outChannels = mode === 'rgb' ? 3 : mode === 'gray' ? 1 : mode === 'rgba' ? 4 : stored;
   const keep = wide && options.keep16Bit === true;
-  const out = keep ? new Int32Array(outChannels * pixels) : new Uint8Array(outChannels * pixels);
-  const opaque = wide ? 65535 : 255;
-  // round(v / 257) maps 0..65535 onto 0..255 exactly at both ends.
-  const scale = wide && !keep ? (v: number) => Math.round(v / 257) : (v: number) => v;
-  for (let p = 0; p < pixels; p++) {
-    const at = p * channels;
-    const r = source[at];
-    const g = color ? source[at + 1] : r;
-    const b = color ? source[at + 2] : r;
-    const a = alpha ? source[at + channels - 1] : opaque;
-    if (mode === 'gray') {
-      out[p] = scale(color ? luma(r, g, b) : r);
-      continue;
+  // The band of the decoded pixels that each output channel copies: gray files came out as three equal bands.
+  const rgb = color ? [0, 1, 2] : [0, 0, 0];
+  const alphaBand = alpha ? channels - 1 : OPAQUE;
+  const bands = mode === 'gray' ? [color ? LUMA : 0] : mode === 'rgb' ? rgb : mode === 'rgba' ? [...rgb, alphaBand]
+    : color ? (alpha ? [...rgb, alphaBand] : rgb) : alpha ? [0, alphaBand] : [0];
+  const out = keep ? new Int32Array(bands.length * pixels) : new Uint8Array(bands.length * pixels);
+  bands.forEach((band, c) => {
+    const channel = out.subarray(c * pixels, (c + 1) * pixels);
+    if (band === OPAQUE) return channel.fill(keep ? 65535 : 255);
+    for (let p = 0, at = 0; p < pixels; p++, at += channels) {
+      const v = band === LUMA ? luma(source[at], source[at + 1], source[at + 2]) : source[at + band];
+      // round(v / 257) maps 0..65535 onto 0..255 exactly at both ends.
+      channel[p] = wide && !keep ? Math.round(v / 257) : v;
     }
-    const values = mode === 'unchanged' ? (color ? [r, g, b, a] : [r, a]) : [r, g, b, a];
-    for (let c = 0; c < outChannels; c++) out[c * pixels + p] = scale(values[c]);
-  }
-  return { data: out, shape: [outChannels, height, width] };
+  });
+  return { data: out, shape: [bands.length, height, width] };
 }
 
 /** An encoded PNG, JPEG or WebP of C×H×W uint8 pixels. */
@@ -76,6 +99,23 @@ async function encode({ data, shape, format, quality }: EncodeRequest): Promise<
   return image.toBuffer();
 }
 
+/** Several files decoded with a few in flight at once, so that libvips' threads overlap them; failures come back one by one. */
+async function decodeMany(paths: string[], options: DecodeOptions): Promise<(Decoded | { error: string })[]> {
+  const results: (Decoded | { error: string })[] = new Array(paths.length);
+  let next = 0;
+  const reader = async () => {
+    for (let i = next++; i < paths.length; i = next++) {
+      try {
+        results[i] = await decode(paths[i], options);
+      } catch (error) {
+        results[i] = { error: (error as Error).message ?? String(error) };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: IN_FLIGHT }, reader));
+  return results;
+}
+
 /** For each file, null when its header reads as an image sharp can decode, or else why not. */
 async function check(paths: string[]): Promise<(string | null)[]> {
   const results: (string | null)[] = new Array(paths.length).fill(null);
@@ -89,7 +129,7 @@ async function check(paths: string[]): Promise<(string | null)[]> {
       }
     }
   };
-  await Promise.all(Array.from({ length: 8 }, reader)); // headers are small reads: keep a few in flight
+  await Promise.all(Array.from({ length: IN_FLIGHT }, reader));
   return results;
 }
 
@@ -100,6 +140,10 @@ async function handle(request: ImageRequest): Promise<{ value: unknown; transfer
   if (request.op === 'decode') {
     const value = await decode(request.input, request.options);
     return { value, transfer: [value.data.buffer as ArrayBuffer] };
+  }
+  if (request.op === 'decodeMany') {
+    const value = await decodeMany(request.paths, request.options);
+    return { value, transfer: value.flatMap((v) => ('data' in v ? [v.data.buffer as ArrayBuffer] : [])) };
   }
   if (request.op === 'encode') return { value: await encode(request), transfer: [] };
   return { value: await check(request.paths), transfer: [] };

@@ -38,6 +38,7 @@ export interface EncodeRequest {
 /** What image.ts asks its codec thread. */
 export type ImageRequest =
   | { op: 'decode'; input: string | Uint8Array; options: DecodeOptions }
+  | { op: 'decodeMany'; paths: string[]; options: DecodeOptions }
   | EncodeRequest
   | { op: 'check'; paths: string[] };
 
@@ -116,6 +117,19 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Ten
     if (error instanceof TypeError || error instanceof RangeError) throw error;
     throw new Error(`decodeImage: cannot decode the ${bytes.length}-byte image: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * Reads several image files at once, as readImage does one, with a few decoding in parallel: for each file its
+ * C×H×W tensor, or the Error that says why it could not be read.
+ */
+export function readImages(paths: string[], options: DecodeOptions = {}): (Tensor | Error)[] {
+  const checked = checkDecodeOptions(options, 'readImages');
+  if (paths.length === 0) return [];
+  const replies = ask<({ data: Uint8Array | Int32Array; shape: number[] } | { error: string })[]>({ op: 'decodeMany', paths, options: checked }, 'readImages');
+  return replies.map((reply, i) => ('error' in reply
+    ? new Error(`readImages: cannot decode ${paths[i]}: ${reply.error}`, { cause: new Error(reply.error) })
+    : frombuffer(reply.data, { shape: reply.shape })));
 }
 
 /** For each file, null when its header reads as an image (a cheap check: no pixels are decoded), or else why not. */

@@ -1,10 +1,11 @@
 // A dataset of image files with class labels, as torchvision's DatasetFolder: decoding (in worker threads too),
 // transforms, and the policy for files that cannot be read. ImageFolder and ImagesByName find the files and labels.
 import { describe } from '../torch/check.js';
+import { frombuffer } from '../torch/creation.js';
 import type { Tensor } from '../torch/tensor.js';
 import { checkIndex, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 import type { InputTransform } from './transformed-dataset.js';
-import { checkDecodeOptions, checkImageFiles, readImage, type DecodeOptions } from './image.js';
+import { checkDecodeOptions, checkImageFiles, readImage, readImages, type DecodeOptions } from './image.js';
 
 /** A class-index transform given as an object; with a workerSpec() it can reach worker threads. */
 export interface TargetTransform {
@@ -28,6 +29,18 @@ export interface ImageDatasetOptions extends DecodeOptions {
   sameSize?: boolean;
   /** Read every file's header when the dataset is made, to set aside unreadable files early (default true). */
   checkFiles?: boolean;
+  /**
+   * Keep the decoded pixels in memory shared by every loading thread, so each file is decoded once, in the first
+   * epoch, rather than every epoch (as Keras' dataset.cache()). Needs size; takes length × C × H × W bytes.
+   */
+  cache?: boolean;
+}
+
+/** Decoded pixels shared by every thread: sample i's C×H×W uint8 values at i·C·H·W, and filled[i] = 1 once they are there. */
+interface PixelCache {
+  pixels: Uint8Array;
+  filled: Int32Array;
+  shape: number[];
 }
 
 /** A file that was skipped, and why. */
@@ -56,6 +69,9 @@ export class LabelledImages implements Dataset<Sample> {
   /** failed[i] is 1 once sample i failed to decode, on any thread (a SharedArrayBuffer). */
   private readonly failed: Int32Array;
   private readonly reasons = new Map<number, string>();
+  private readonly cache: PixelCache | null;
+  /** Images decoded ahead by prefetch(), until get(i) takes them. */
+  private readonly prefetched = new Map<number, Tensor | Error>();
   private firstShape: number[] | null = null;
 
   constructor(
@@ -63,7 +79,7 @@ export class LabelledImages implements Dataset<Sample> {
     classes: readonly string[],
     options: ImageDatasetOptions = {},
     /** For subclasses and worker threads: the name for messages, and the failure flags of the dataset being rebuilt. */
-    shared: { kind?: string; failed?: Int32Array } = {},
+    shared: { kind?: string; failed?: Int32Array; cache?: PixelCache | null } = {},
   ) {
     this.kind = shared.kind ?? 'LabelledImages';
     checkOptions(options, this.kind);
@@ -87,6 +103,53 @@ export class LabelledImages implements Dataset<Sample> {
     }
     this.samples = kept;
     this.failed = shared.failed ?? new Int32Array(new SharedArrayBuffer(4 * Math.max(1, kept.length)));
+    this.cache = shared.cache !== undefined ? shared.cache : options.cache ? this.makeCache() : null;
+  }
+
+  private makeCache(): PixelCache {
+    const { size, mode = 'rgb', keep16Bit } = this.options;
+    if (size === undefined) throw new TypeError(`${this.kind}: cache needs size, so that every image takes the same room; give size (e.g. 64)`);
+    if (mode === 'unchanged') throw new TypeError(`${this.kind}: cache needs a fixed number of channels; give mode 'rgb', 'gray' or 'rgba' instead of 'unchanged'`);
+    if (keep16Bit) throw new TypeError(`${this.kind}: cache keeps 8-bit pixels; leave out keep16Bit`);
+    const shape = [{ rgb: 3, gray: 1, rgba: 4 }[mode], ...(typeof size === 'number' ? [size, size] : size)];
+    const bytes = this.samples.length * shape[0] * shape[1] * shape[2];
+    let buffer: SharedArrayBuffer;
+    try {
+      buffer = new SharedArrayBuffer(bytes);
+    } catch (error) {
+      throw new Error(`${this.kind}: cannot set aside ${(bytes / 2 ** 30).toFixed(2)} GiB to cache ${this.samples.length} images of ${shape.join('×')}: ${(error as Error).message}; ` +
+        'give a smaller size or leave out cache', { cause: error });
+    }
+    return { pixels: new Uint8Array(buffer), filled: new Int32Array(new SharedArrayBuffer(4 * Math.max(1, this.samples.length))), shape };
+  }
+
+  /** Decodes the files of these samples together (several at once), for the get(i) calls that follow. */
+  prefetch(indices: ArrayLike<number>): void {
+    this.prefetched.forEach((image) => image instanceof Error || image.dispose());
+    this.prefetched.clear();
+    const wanted = [...new Set(Array.from(indices))].filter((i) => Number.isInteger(i) && i >= 0 && i < this.samples.length &&
+      !Atomics.load(this.failed, i) && !(this.cache && Atomics.load(this.cache.filled, i)));
+    if (wanted.length < 2) return;
+    const images = readImages(wanted.map((i) => this.samples[i][0]), this.options);
+    wanted.forEach((i, k) => this.prefetched.set(i, images[k]));
+  }
+
+  /** Sample i's pixels: from the cache once any thread has decoded them, else from the file (then kept in the cache). */
+  private read(i: number, path: string): Tensor {
+    const cache = this.cache;
+    const bytes = cache ? cache.shape[0] * cache.shape[1] * cache.shape[2] : 0;
+    const slot = cache?.pixels.subarray(i * bytes, (i + 1) * bytes);
+    // A copy, so that a transform working in place cannot change what later epochs read.
+    if (cache && Atomics.load(cache.filled, i)) return frombuffer(slot!.slice(), { shape: cache.shape });
+    const ahead = this.prefetched.get(i);
+    this.prefetched.delete(i);
+    if (ahead instanceof Error) throw ahead;
+    const image = ahead ?? readImage(path, this.options);
+    if (cache) {
+      slot!.set(image.toTypedArray() as Uint8Array);
+      Atomics.store(cache.filled, i, 1);
+    }
+    return image;
   }
 
   get length(): number {
@@ -108,7 +171,7 @@ export class LabelledImages implements Dataset<Sample> {
       const [path, target] = this.samples[i];
       let image: Tensor;
       try {
-        image = readImage(path, this.options);
+        image = this.read(i, path);
       } catch (error) {
         if (error instanceof TypeError || error instanceof RangeError) throw error;
         const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
@@ -185,13 +248,14 @@ export class LabelledImages implements Dataset<Sample> {
           'give an object with forward() and workerSpec() (a transforms.Transform), or use numWorkers: 0');
       }
     }
-    return { module: import.meta.url, name: 'LabelledImages', args: [this.samples, this.classes, this.options, { kind: this.kind, failed: this.failed }] };
+    return { module: import.meta.url, name: 'LabelledImages', args: [this.samples, this.classes, this.options, { kind: this.kind, failed: this.failed, cache: this.cache }] };
   }
 }
 
 function checkOptions(options: ImageDatasetOptions, where: string): void {
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   checkDecodeOptions(options, where);
+  if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new TypeError(`${where}: cache must be a boolean, got ${describe(options.cache)}`);
   if (options.dtype !== undefined && !dtypes.includes(options.dtype)) throw new RangeError(`${where}: dtype must be 'float32' or 'uint8', got ${describe(options.dtype)}`);
   for (const name of ['transform', 'targetTransform'] as const) {
     const t = options[name];

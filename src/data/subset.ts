@@ -23,6 +23,10 @@ export class Subset<S = Sample> implements Dataset<S> {
     return this.dataset.get(this.indices[index]);
   }
 
+  prefetch(indices: ArrayLike<number>): void {
+    this.dataset.prefetch?.(Array.from(indices, (i) => this.indices[i]));
+  }
+
   /** Present only when the underlying dataset can itself be rebuilt in a worker. */
   get workerSpec(): (() => WorkerSpec) | undefined {
     if (typeof this.dataset.workerSpec !== 'function') return undefined;

@@ -33,20 +33,23 @@ export function pack(value: unknown, transfer?: ArrayBuffer[]): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => pack(v, transfer));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v, transfer)]));
-  if (isDataset(value) || isRebuildable(value)) return { [DATASET]: packSpec(value as Dataset<unknown>) };
+  if (isDataset(value) || isRebuildable(value)) return { [DATASET]: packSpec(value) };
   return value;
 }
 
 /** Throws an Error naming the dataset when worker threads cannot rebuild it. */
-export function checkWorkerSpec(dataset: Dataset<unknown>): asserts dataset is Dataset<unknown> & { workerSpec(): WorkerSpec } {
+export function checkWorkerSpec(dataset: Rebuildable): asserts dataset is { workerSpec(): WorkerSpec } {
   if (typeof dataset.workerSpec !== 'function') {
     throw new TypeError(`DataLoader: ${nameOf(dataset)} cannot be rebuilt in a worker thread: it has no workerSpec() ` +
       `(give it one that names its module, class and constructor arguments, or use numWorkers: 0)`);
   }
 }
 
-/** The dataset's spec with its arguments packed. */
-export function packSpec(dataset: Dataset<unknown>): PackedSpec {
+/** A dataset or transform that may know how a worker thread rebuilds it. */
+type Rebuildable = object & { workerSpec?(): WorkerSpec };
+
+/** The spec of a dataset (or transform) with its arguments packed. */
+export function packSpec(dataset: Rebuildable): PackedSpec {
   checkWorkerSpec(dataset);
   const spec = dataset.workerSpec();
   return { module: spec.module, name: spec.name, args: pack(spec.args) as unknown[] };

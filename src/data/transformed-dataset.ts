@@ -29,6 +29,10 @@ export class TransformedDataset implements Dataset<Sample> {
     });
   }
 
+  prefetch(indices: ArrayLike<number>): void {
+    this.dataset.prefetch?.(indices);
+  }
+
   /** Present when both the dataset and the transform can be rebuilt in a worker. */
   get workerSpec(): (() => WorkerSpec) | undefined {
     if (typeof this.dataset.workerSpec !== 'function' || typeof this.transform.workerSpec !== 'function') return undefined;

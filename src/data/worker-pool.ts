@@ -1,5 +1,6 @@
 // The main thread's side of DataLoader workers: sends each batch's indices to the least busy worker and
-// resolves with the packed batch, or rejects with an Error that names the sample that failed.
+// resolves with the packed batch, or rejects with an Error that names the sample that failed. A pool may serve
+// several epochs (persistentWorkers), so requests carry an id of their own besides the batch's index.
 import { Worker } from 'node:worker_threads';
 
 import type { CollateRef } from './collate.js';
@@ -21,19 +22,28 @@ interface Slot {
 /** How long close() waits for a worker to stop by itself before terminating it. */
 const GRACE_MS = 5000;
 
-type Reply = { fatal: Error } | { batch: number; value: unknown } | { batch: number; index: number | null; error: Error };
+/** What a worker rebuilds: the dataset, the collate (null: defaultCollate) and the batch transform, if any. */
+export interface PoolSpec {
+  dataset: PackedSpec;
+  collate: CollateRef | null;
+  batchTransform: PackedSpec | null;
+}
+
+/** index: the sample that failed, null when collating failed, 'batch' when the batch transform did. */
+type Reply = { fatal: Error } | { id: number; value: unknown } | { id: number; batch: number; index: number | null | 'batch'; error: Error };
 
 export class WorkerPool {
   private readonly slots: Slot[];
   private closed = false;
   /** Set by close(): workers check it between samples and drop the work they have. */
   private readonly stop = new Int32Array(new SharedArrayBuffer(4));
+  private nextId = 0;
 
-  constructor(spec: PackedSpec, collate: CollateRef | null, count: number, private readonly datasetName: string) {
+  constructor(spec: PoolSpec, count: number, private readonly datasetName: string) {
     this.slots = Array.from({ length: count }, (_, k) => {
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { spec, collate, stop: this.stop } });
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: { spec, stop: this.stop } });
       const slot: Slot = { worker, exited: new Promise((resolve) => worker.once('exit', () => resolve())), pending: new Map(), failure: null };
-      slot.worker.on('message', (reply: Reply) => this.receive(slot, k, spec, reply));
+      slot.worker.on('message', (reply: Reply) => this.receive(slot, k, spec.dataset, reply));
       slot.worker.on('error', (error) => this.fail(slot, new Error(`DataLoader: worker thread ${k} failed: ${error.message}`, { cause: error })));
       slot.worker.on('exit', (code) => this.fail(slot, new Error(`DataLoader: worker thread ${k} exited (code ${code}) with batches pending`)));
       return slot;
@@ -44,11 +54,17 @@ export class WorkerPool {
   request(batch: number, indices: Int32Array, seeds: [number, number]): Promise<unknown> {
     const slot = this.slots.reduce((best, s) => (!s.failure && (best.failure || s.pending.size < best.pending.size) ? s : best));
     if (slot.failure) return Promise.reject(slot.failure);
+    const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      slot.pending.set(batch, { resolve, reject });
+      slot.pending.set(id, { resolve, reject });
       slot.worker.ref(); // a batch is awaited: keep the process alive for it
-      slot.worker.postMessage({ batch, indices, seeds });
+      slot.worker.postMessage({ id, batch, indices, seeds });
     });
+  }
+
+  /** True once a worker can serve no more batches. */
+  get failed(): boolean {
+    return this.slots.some((s) => s.failure !== null);
   }
 
   /**
@@ -72,11 +88,12 @@ export class WorkerPool {
       this.fail(slot, new Error(`DataLoader: worker thread ${k} could not rebuild ${this.datasetName} (class ${spec.name} of ${spec.module}): ${reply.fatal.message}`, { cause: reply.fatal }));
       return;
     }
-    const pending = slot.pending.get(reply.batch)!;
-    slot.pending.delete(reply.batch);
+    const pending = slot.pending.get(reply.id)!;
+    slot.pending.delete(reply.id);
     // An idle worker does not keep the process alive, so a loader left unfinished cannot stop it from exiting.
     if (slot.pending.size === 0) slot.worker.unref();
     if ('value' in reply) pending.resolve(reply.value);
+    else if (reply.index === 'batch') pending.reject(new Error(`DataLoader: batchTransform on batch ${reply.batch} of ${this.datasetName} failed (in worker thread ${k}): ${reply.error.message}`, { cause: reply.error }));
     else if (reply.index === null) pending.reject(new Error(`DataLoader: collating batch ${reply.batch} of ${this.datasetName} failed (in worker thread ${k}): ${reply.error.message}`, { cause: reply.error }));
     else pending.reject(new Error(`DataLoader: sample ${reply.index} of ${this.datasetName} failed (in worker thread ${k}): ${reply.error.message}`, { cause: reply.error }));
   }

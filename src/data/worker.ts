@@ -1,52 +1,61 @@
-// A DataLoader worker thread: rebuilds the dataset from its spec, then answers each {batch, indices} with the
-// collated batch as typed arrays, whose buffers are transferred (moved, not copied) to the main thread.
-// It stops between samples once the shared stop flag is set, and exits by itself on 'close'.
+// A DataLoader worker thread: rebuilds the dataset (and batch transform) from their specs, then answers each
+// {id, batch, indices} with the collated, transformed batch as typed arrays, whose buffers are transferred (moved, not
+// copied) to the main thread. It stops between samples once the shared stop flag is set, and exits by itself on 'close'.
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { tidy } from '../torch/scope.js';
-import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
+import { transformBatch } from './batch-transform.js';
+import { defaultCollate, importCollate, type CollateFn } from './collate.js';
 import type { Dataset } from './dataset.js';
 import { Random, withRandom } from '../torch/random.js';
-import { buildDataset, pack, type PackedSpec } from './transfer.js';
+import { buildDataset, pack } from './transfer.js';
+import type { InputTransform } from './transformed-dataset.js';
+import type { PoolSpec } from './worker-pool.js';
 
-const { spec, collate, stop } = workerData as { spec: PackedSpec; collate: CollateRef | null; stop: Int32Array };
+const { spec, stop } = workerData as { spec: PoolSpec; stop: Int32Array };
 const port = parentPort!;
 const STOP = Symbol('stop');
 const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
-const ready: Promise<[Dataset<unknown>, CollateFn<unknown, unknown>]> = Promise.all([
-  buildDataset(spec),
-  collate ? importCollate<unknown, unknown>(collate) : (defaultCollate as CollateFn<unknown, unknown>),
+const ready: Promise<[Dataset<unknown>, CollateFn<unknown, unknown>, InputTransform | null]> = Promise.all([
+  buildDataset(spec.dataset),
+  spec.collate ? importCollate<unknown, unknown>(spec.collate) : (defaultCollate as CollateFn<unknown, unknown>),
+  spec.batchTransform ? (buildDataset(spec.batchTransform) as unknown as Promise<InputTransform>) : null,
 ]);
 ready.catch((error) => port.postMessage({ fatal: asError(error) }));
 
-port.on('message', async (message: { batch: number; indices: Int32Array; seeds: [number, number] } | 'close') => {
+port.on('message', async (message: { id: number; batch: number; indices: Int32Array; seeds: [number, number] } | 'close') => {
   if (message === 'close') {
     port.close(); // nothing else keeps this thread alive, so it exits
     return;
   }
-  const { batch, indices, seeds } = message;
+  const { id, batch, indices, seeds } = message;
   let dataset: Dataset<unknown>;
   let collateFn: CollateFn<unknown, unknown>;
+  let batchTransform: InputTransform | null;
   try {
-    [dataset, collateFn] = await ready;
+    [dataset, collateFn, batchTransform] = await ready;
   } catch {
     return; // already reported as fatal
   }
-  let index: number | null = null;
+  let index: number | null | 'batch' = null;
   try {
     const transfer: ArrayBuffer[] = [];
     const value = tidy(() => {
+      dataset.prefetch?.(indices);
       const samples = Array.from(indices, (i) => {
         if (Atomics.load(stop, 0)) throw STOP;
         // The same generator as on the main thread, so random transforms do not depend on which thread runs them.
         return withRandom(new Random(...seeds, i), () => dataset.get((index = i)), seeds[1]);
       });
       index = null;
-      return pack(collateFn(samples), transfer);
+      let collated = collateFn(samples);
+      index = 'batch';
+      if (batchTransform) collated = transformBatch(collated, batchTransform, seeds[0], seeds[1], batch);
+      return pack(collated, transfer);
     });
-    port.postMessage({ batch, value }, transfer);
+    port.postMessage({ id, value }, transfer);
   } catch (error) {
-    if (error !== STOP) port.postMessage({ batch, index, error: asError(error) });
+    if (error !== STOP) port.postMessage({ id, batch, index, error: asError(error) });
   }
 });

@@ -76,11 +76,11 @@ export class ColorJitter extends Transform {
     const random = currentRandom();
     const params = Array.from({ length: imageCount(x) }, () => ColorJitter.getParams(random, this.brightness, this.contrast, this.saturation, this.hue));
     const adjust = [adjustBrightness, adjustContrast, adjustSaturation, adjustHue];
-    // Images with the same order go through together, each with its own factors.
-    return applyByImage(x, params.map((p) => p.order), (order, images, indices) => tidy(() => {
+    // Images with the same order of the adjustments that are on go through together, each with its own factors.
+    const orders = params.map((p) => p.order.filter((k) => p.factors[k] !== null));
+    return applyByImage(x, orders, (order, images, indices) => tidy(() => {
       let out = images;
       for (const k of order) {
-        if (params[0].factors[k] === null) continue;
         const factors = indices.map((i) => params[i].factors[k] as number);
         out = adjust[k](out, x.ndim === 4 ? factors : factors[0]);
       }

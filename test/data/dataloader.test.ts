@@ -7,6 +7,7 @@ import { test } from 'node:test';
 
 import { DataLoader, Subset, TensorDataset, type Batch, type Sample } from '../../src/data/index.js';
 import * as torch from '../../src/torch/index.js';
+import { Compose, RandomErasing, RandomHorizontalFlip } from '../../src/transforms/index.js';
 import { tempDir } from './idx-files.js';
 import { ExitMarkingDataset, FailingDataset, MisnamedDataset, RandomDrawDataset, TimedDataset } from './worker-datasets.js';
 
@@ -99,6 +100,69 @@ test('random transforms draw per (seed, epoch, sample): the same with and withou
   const a = draw();
   torch.manualSeed(3);
   assert.deepEqual(draw(), a);
+});
+
+test('batchTransform augments each collated batch where it is made: the same with and without workers, per image, new each epoch', async () => {
+  const images = new TensorDataset(torch.rand([40, 1, 3, 5]), torch.arange(40));
+  const flip = () => new Compose([new RandomHorizontalFlip(), new RandomErasing({ p: 0.5, value: 7 })]);
+  const run = async (numWorkers: number, seed = 5) => {
+    const loader = new DataLoader(images, { batchSize: 8, shuffle: true, seed, numWorkers, batchTransform: flip() });
+    return [await collect(loader), await collect(loader)];
+  };
+  const [first, second] = await run(0);
+  assert.deepEqual(await run(2), [first, second]);
+  assert.notDeepEqual(first, second);
+  assert.notDeepEqual((await run(0, 6))[0], first);
+  // Each image is its own sample, flipped or not, erased (with 7s) or not, by its own draws.
+  const plain = await collect(new DataLoader(images, { batchSize: 8, shuffle: true, seed: 5 }));
+  const flipped = (rows: number[][]) => rows.map((row) => [...row].reverse());
+  let [flips, erased] = [0, 0];
+  (first as { inputs: number[][][][] }[]).forEach((batch, b) => batch.inputs.forEach((image, i) => {
+    const source = (plain[b] as { inputs: number[][][][] }).inputs[i][0];
+    const hasSeven = image[0].some((row) => row.includes(7));
+    erased += hasSeven ? 1 : 0;
+    const kept = image[0].map((row, y) => row.map((v, x) => (v === 7 ? NaN : v)));
+    const same = (rows: number[][]) => kept.every((row, y) => row.every((v, x) => Number.isNaN(v) || Math.abs(v - rows[y][x]) < 1e-7));
+    if (!same(source)) {
+      assert.ok(same(flipped(source)), `image ${i} of batch ${b} is neither its sample nor its flip`);
+      flips++;
+    }
+  }));
+  assert.ok(flips > 5 && flips < 35, `${flips} of 40 images flipped`);
+  assert.ok(erased > 5 && erased < 35, `${erased} of 40 images erased`);
+  torch.dispose([images.inputs, images.targets]);
+});
+
+test('batchTransform is checked: an object with forward(), rebuildable for workers, on {inputs, targets} batches', async () => {
+  assert.throws(() => new DataLoader(dataset, { batchTransform: ((x: torch.Tensor) => x) as never }), /DataLoader: batchTransform must be an object with forward\(inputs\), such as a transforms\.Compose/);
+  assert.throws(() => new DataLoader(dataset, { numWorkers: 1, batchTransform: { forward: (x: torch.Tensor) => x } }),
+    /DataLoader: with numWorkers 1, batchTransform must reach the worker threads: give an object with workerSpec\(\) \(a transforms\.Transform\)/);
+  const inputsOnly = new DataLoader<Sample, torch.Tensor[]>(dataset, { batchSize: 10, collate: (samples) => samples.map((x) => x.input), batchTransform: new RandomHorizontalFlip() });
+  await assert.rejects(collect(inputsOnly, () => 0), /DataLoader: batchTransform on batch 0 of TensorDataset failed: batchTransform needs batches with an inputs tensor, as defaultCollate makes/);
+  const failing = { forward: () => { throw new Error('no such size'); } };
+  await assert.rejects(collect(new DataLoader(dataset, { batchSize: 10, batchTransform: failing })), /^Error: DataLoader: batchTransform on batch 0 of TensorDataset failed: no such size$/);
+});
+
+test('persistentWorkers keeps the worker threads between epochs, until close() or an epoch broken off', async () => {
+  const marker = join(tempDir('persistent'), 'exits.log');
+  const exits = () => (existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n').length : 0);
+  const loader = new DataLoader(new ExitMarkingDataset(24, -1, marker), { batchSize: 4, shuffle: true, seed: 2, numWorkers: 2, persistentWorkers: true });
+  const fresh = new DataLoader(new ExitMarkingDataset(24, -1, marker), { batchSize: 4, shuffle: true, seed: 2, numWorkers: 2 });
+  for (let epoch = 0; epoch < 3; epoch++) assert.deepEqual(await collect(loader), await collect(fresh));
+  assert.equal(exits(), 6, 'only the plain loader\'s workers stopped, after each epoch');
+  await loader.close();
+  assert.equal(exits(), 8);
+  for await (const batch of loader) {
+    torch.dispose(batch);
+    break;
+  }
+  assert.equal(exits(), 10, 'an epoch broken off stops the workers');
+  assert.equal((await collect(loader)).length, 6, 'and the next epoch starts new ones');
+  await loader.close();
+  await loader.close();
+  assert.equal(exits(), 12);
+  assert.throws(() => new DataLoader(dataset, { persistentWorkers: 1 as unknown as boolean }), /DataLoader: persistentWorkers must be a boolean, got 1/);
+  rmSync(dirname(marker), { recursive: true });
 });
 
 test('a collate exported by a module runs in the workers; a collate function cannot cross to them', async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 
 import { DataLoader } from '../../src/data/dataloader.js';
-import { readImage } from '../../src/data/image.js';
+import { readImage, readImages } from '../../src/data/image.js';
 import { ImagesByName } from '../../src/data/image-files.js';
 import { ImageFolder } from '../../src/data/image-folder.js';
 import { randomSplit } from '../../src/data/random-split.js';
@@ -119,6 +119,64 @@ test('worker threads give the same batches as the main thread, and a function tr
   await assert.rejects(async () => {
     for await (const batch of withFunction) dispose(batch);
   }, /ImageFolder: transform is a function, so it cannot reach DataLoader worker threads; give an object with forward\(\) and workerSpec\(\)/);
+});
+
+test('readImages decodes several files at once, each as readImage does, and names each file it cannot read', () => {
+  const paths = ['rgb.png', 'rgb.jpg', 'gray.png', 'truncated.png', 'rgb.png'].map((f) => join(dir, f));
+  const [a, b, c, bad, again] = readImages(paths, { mode: 'rgb' });
+  for (const [got, path] of [[a, paths[0]], [b, paths[1]], [c, paths[2]], [again, paths[4]]] as [Tensor, string][]) {
+    const one = readImage(path);
+    assert.deepEqual(got.shape, one.shape);
+    assert.deepEqual(Array.from(got.toTypedArray() as Uint8Array), Array.from(one.toTypedArray() as Uint8Array));
+    dispose(one);
+  }
+  assert.ok(bad instanceof Error);
+  assert.match(bad.message, /^readImages: cannot decode .*truncated\.png: /);
+  assert.deepEqual(readImages([]), []);
+  assert.throws(() => readImages(paths, { mode: 'cmyk' as 'rgb' }), /readImages: mode must be 'rgb', 'gray', 'rgba' or 'unchanged', got "cmyk"/);
+  dispose([a, b, c, again] as Tensor[]);
+});
+
+test('cache keeps the decoded pixels for every thread: later epochs read no file, and give the same batches', async () => {
+  const root = makeFolder('cached', { 'a/1.png': 'rgb.png', 'a/2.jpg': 'rgb.jpg', 'b/1.png': 'gray.png', 'b/2.png': 'rgb.png', 'b/3.jpg': 'rgb.jpg' });
+  const epoch = async (loader: DataLoader) => {
+    const out: number[][] = [];
+    for await (const batch of loader) {
+      out.push(Array.from(batch.inputs.toTypedArray() as Uint8Array), batch.targets.tolist() as number[]);
+      dispose(batch);
+    }
+    return out;
+  };
+  const plain = await epoch(new DataLoader(new ImageFolder(root, { size: 8, dtype: 'uint8' }), { batchSize: 2 }));
+  for (const numWorkers of [0, 2]) {
+    const folder = new ImageFolder(root, { size: 8, dtype: 'uint8', cache: true });
+    const loader = new DataLoader(folder, { batchSize: 2, numWorkers });
+    assert.deepEqual(await epoch(loader), plain, 'the first epoch decodes');
+    renameSync(root, `${root}-away`); // no file can be read now
+    try {
+      assert.deepEqual(await epoch(loader), plain, `numWorkers ${numWorkers}: the second epoch reads the cache`);
+      assert.deepEqual(folder.skipped(), []);
+    } finally {
+      renameSync(`${root}-away`, root);
+    }
+  }
+  // A transform working in place gets a copy of the cached pixels, whichever read it is.
+  const brighter = new ImageFolder(root, { size: 8, dtype: 'uint8', cache: true, transform: { forward: (x: Tensor) => x.add_(1) } });
+  const [first, second, third] = [0, 1, 2].map(() => brighter.get(0).input);
+  assert.deepEqual(Array.from(third.toTypedArray() as Uint8Array), Array.from(first.toTypedArray() as Uint8Array));
+  assert.deepEqual(Array.from(second.toTypedArray() as Uint8Array), Array.from(first.toTypedArray() as Uint8Array));
+  dispose([first, second, third]);
+});
+
+test('cache needs a size and a fixed number of channels, and says so', () => {
+  assert.throws(() => new ImageFolder(tree, { cache: true }), /^TypeError: ImageFolder: cache needs size, so that every image takes the same room; give size \(e\.g\. 64\)/);
+  assert.throws(() => new ImageFolder(tree, { cache: true, size: 8, mode: 'unchanged' }), /ImageFolder: cache needs a fixed number of channels; give mode 'rgb', 'gray' or 'rgba'/);
+  assert.throws(() => new ImageFolder(tree, { cache: true, size: 8, keep16Bit: true }), /ImageFolder: cache keeps 8-bit pixels; leave out keep16Bit/);
+  assert.throws(() => new ImageFolder(tree, { cache: 'yes' as unknown as boolean }), /ImageFolder: cache must be a boolean, got "yes"/);
+  const gray = new ImageFolder(tree, { cache: true, size: [4, 5], mode: 'gray', dtype: 'uint8' });
+  const { input } = gray.get(1);
+  assert.deepEqual(input.shape, [1, 4, 5]);
+  dispose(input);
 });
 
 test('a seeded split of an ImageFolder is the same split every time and keeps the samples apart', () => {
