@@ -21,10 +21,10 @@ const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
 /**
- * How cnnkit runs the pipeline. 'batched': the crop per sample (it makes the images one size), the other steps on
- * each collated batch as the DataLoader's batchTransform, all in the worker threads. 'cached': the same, with the
- * decoded pixels kept in memory shared by the workers, so that only the first pass decodes. 'per-sample': every
- * step per sample in the workers.
+ * How cnnkit runs the pipeline. 'batched': every step on each collated batch, as the DataLoader's batchTransform in the
+ * worker threads, in float from the start (the files are all one size, so the crop can wait for the batch).
+ * 'cached': the same, with the decoded pixels kept in memory shared by the workers, so that only the first pass
+ * decodes. 'per-sample': every step per sample in the workers, in torchvision's order.
  */
 export type AugmentMode = 'batched' | 'cached' | 'per-sample';
 
@@ -44,22 +44,24 @@ function makeFolder(count: number): string {
   return root;
 }
 
-/** The pipeline in torchvision's order: crop, flip and jitter on uint8 pixels, then to float, erase, normalize. */
-const pipeline = (): T.Transform[] => [
-  new T.RandomResizedCrop(SIZE), new T.RandomHorizontalFlip(), new T.ColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4 }),
-  new T.ToDtype('float32', { scale: true }), new T.RandomErasing(), new T.Normalize(MEAN, STD),
-];
+const crop = () => new T.RandomResizedCrop(SIZE);
+const flip = () => new T.RandomHorizontalFlip();
+const jitter = () => new T.ColorJitter({ brightness: 0.4, contrast: 0.4, saturation: 0.4 });
+const toFloat = () => new T.ToDtype('float32', { scale: true });
+
+/** torchvision's order, per sample: crop, flip and jitter on uint8 pixels, then to float, erase, normalize. */
+const perSample = () => new T.Compose([crop(), flip(), jitter(), toFloat(), new T.RandomErasing(), new T.Normalize(MEAN, STD)]);
+/** The same steps on whole batches, in float from the start: no rounding back to uint8 between the steps. */
+const batched = () => new T.Compose([toFloat(), crop(), flip(), jitter(), new T.RandomErasing(), new T.Normalize(MEAN, STD)]);
 
 function makeLoader(root: string, mode: AugmentMode): data.DataLoader {
-  const steps = pipeline();
-  const perSample = mode === 'per-sample';
   const folder = new data.ImageFolder(root, {
-    dtype: 'uint8', checkFiles: false, transform: new T.Compose(perSample ? steps : steps.slice(0, 1)),
+    dtype: 'uint8', checkFiles: false, ...(mode === 'per-sample' ? { transform: perSample() } : {}),
     ...(mode === 'cached' ? { cache: true, size: SIZE } : {}),
   });
   return new data.DataLoader(folder, {
     batchSize: BATCH, shuffle: true, seed: 0, numWorkers: WORKERS, persistentWorkers: true,
-    batchTransform: perSample ? undefined : new T.Compose(steps.slice(1)),
+    ...(mode === 'per-sample' ? {} : { batchTransform: batched() }),
   });
 }
 

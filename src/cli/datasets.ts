@@ -55,6 +55,8 @@ export interface ImageDataOptions {
   imageSize: number;
   /** An unreadable file is an error instead of being skipped. */
   strict?: boolean;
+  /** Keep the decoded pixels in memory, so that each file is decoded once. */
+  cache?: boolean;
 }
 
 const TEST_FOLDERS = ['test', 'val', 'valid', 'validation'];
@@ -71,7 +73,7 @@ export function holdsIdxFiles(dir: string): boolean {
  */
 export function openImageFolder(dir: string, options: ImageDataOptions): ImageData {
   if (!isFolder(dir)) throw new UsageError(`train: --data ${dir} is not a folder`);
-  const decode = { size: options.imageSize, strict: options.strict };
+  const decode = { size: options.imageSize, strict: options.strict, cache: options.cache };
   const open = (folder: string) => {
     if (options.labelsFromName === undefined) return new ImageFolder(folder, decode);
     try {

@@ -32,6 +32,7 @@ export const trainFlags: FlagSpec = {
   'labels-from-name': { type: 'string', about: "label a flat --data folder by this regular expression's first group on each file name, e.g. '^(cat|dog)\\.'" },
   'image-size': { type: 'number', about: 'with --data images: decode at N×N, the shorter side scaled to N and the centre cropped (default 64)' },
   strict: { type: 'boolean', about: 'with --data images: an unreadable file stops the run (default: skipped, and named in a warning at the end)' },
+  'cache-images': { type: 'boolean', about: 'with --data images: decode each file once and keep its pixels in memory for the later epochs (images × 3 × size² bytes)' },
   model: { type: 'string', about: `${listModels().join(' or ')} (default lecture_cnn)` },
   'batch-norm': { type: 'boolean', about: 'batch normalization after each convolution (lecture_cnn)' },
   dropout: { type: 'number', about: 'dropout rate before the dense layers (lecture_cnn)' },
@@ -106,13 +107,14 @@ export async function train(args: string[]): Promise<void> {
   const flags = parseFlags('train', args, trainFlags);
   // --data is a folder of images unless a named data set is given or the folder holds IDX files.
   const imageFolder = flags.data !== undefined && flags.dataset === undefined && !holdsIdxFiles(flags.data as string);
-  for (const name of ['labels-from-name', 'image-size', 'strict']) {
+  for (const name of ['labels-from-name', 'image-size', 'strict', 'cache-images']) {
     if (!imageFolder && flags[name] !== undefined) throw new UsageError(`train: --${name} goes with --data DIR, a folder of images`);
   }
   // Published weights bring their preprocessing: the decode size, a centre crop and their normalization.
   const preprocessing = weightsPreprocessing(flags);
   const images = imageFolder
-    ? openImageFolder(flags.data as string, { labelsFromName: flags['labels-from-name'] as string | undefined, imageSize: positive(flags, 'image-size', preprocessing?.resizeSize ?? 64, true), strict: Boolean(flags.strict) })
+    ? openImageFolder(flags.data as string, { labelsFromName: flags['labels-from-name'] as string | undefined, imageSize: positive(flags, 'image-size', preprocessing?.resizeSize ?? 64, true),
+      strict: Boolean(flags.strict), cache: Boolean(flags['cache-images']) })
     : null;
   const datasetName = images?.name ?? (flags.dataset as string | undefined) ?? 'fashion-mnist';
   const modelName = (flags.model as string | undefined) ?? 'lecture_cnn';
@@ -171,7 +173,8 @@ export async function train(args: string[]): Promise<void> {
       save(fittedStateDict(recipe), statistics, { recipe: recipe.text });
     }
   }
-  const loaderOptions = { batchSize, numWorkers: workers };
+  // Workers that live through the run spare each epoch their start-up (reading the modules, libtorch, sharp).
+  const loaderOptions = { batchSize, numWorkers: workers, persistentWorkers: workers > 0 };
   const trainLoader = new DataLoader(transformDataset(trainSet, [...(recipe?.sample ?? []), ...(preprocessing?.transforms ?? [])]), { ...loaderOptions, shuffle: true, seed });
   const valLoader = new DataLoader(transformDataset(valSet, [...(recipe?.fitted ?? []), ...(preprocessing?.transforms ?? [])]), loaderOptions);
   const testLoader = data.test ? new DataLoader(transformDataset(data.test, [...(recipe?.fitted ?? []), ...(preprocessing?.transforms ?? [])]), loaderOptions) : null;
@@ -210,6 +213,7 @@ export async function train(args: string[]): Promise<void> {
   dispose(best);
   // A folder without a test set: the best weights are scored on the validation images instead.
   const test = await trainer.evaluate(testLoader ?? valLoader);
+  await Promise.all([trainLoader, valLoader, testLoader].map((loader) => loader?.close()));
   const scored = testLoader ? 'test' : 'best_val';
   const last = history[history.length - 1];
   const result = { [`${scored}_loss`]: test.loss, [`${scored}_acc`]: test.accuracy, best_epoch: best.info.epoch, train_acc: last.train_acc, val_acc: last.val_acc, out };

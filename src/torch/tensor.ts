@@ -38,7 +38,9 @@ export class Tensor {
   }
 
   // ---- metadata ----
-  get shape(): number[] { return native.shape(this.handle); }
+  /** No operation resizes a tensor in place, so its shape is read from libtorch once (shape is asked for very often). */
+  private knownShape: number[] | undefined;
+  get shape(): number[] { return [...(this.knownShape ??= native.shape(this.handle))]; }
   size(dim?: number): number | number[] {
     const shape = this.shape;
     if (dim === undefined) return shape;
@@ -48,7 +50,7 @@ export class Tensor {
   }
   get dtype(): DType { return native.dtype(this.handle); }
   get device(): string { return native.device(this.handle); }
-  get ndim(): number { return this.shape.length; }
+  get ndim(): number { return (this.knownShape ??= native.shape(this.handle)).length; }
   dim(): number { return this.ndim; }
   numel(): number { return this.shape.reduce((a, b) => a * b, 1); }
   stride(): number[] { return native.stride(this.handle); }

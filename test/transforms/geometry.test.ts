@@ -30,6 +30,9 @@ const parity: Record<string, [(x: Tensor) => Tensor, number]> = {
   resize_bilinear_aa: [(x) => F.resize(x, [7, 9]), 1e-5],
   resize_bilinear_noaa: [(x) => F.resize(x, [7, 9], { antialias: false }), 1e-5],
   resize_up_bilinear_u8: [(x) => F.resize(x, [15, 20]), 0],
+  // Enlarging float images runs plain bilinear, whose weights antialiased bilinear has when enlarging.
+  resize_up_bilinear_aa: [(x) => F.resize(x, [15, 20]), 1e-6],
+  resized_crop_up_batch: [(x) => F.resizedCrop(x, 2, 3, 5, 7, [16, 17]), 1e-6],
   resize_short_edge_aa_u8: [(x) => F.resize(x, 6), 0],
   resize_nearest: [(x) => F.resize(x, [5, 17], { interpolation: 'nearest' }), 0],
   resize_bicubic_aa: [(x) => F.resize(x, [8, 6], { interpolation: 'bicubic' }), 1e-5],

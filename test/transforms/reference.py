@@ -34,6 +34,8 @@ cases = {
     'resize_bilinear_aa': ('f', lambda x: F.resize(x, [7, 9], BILINEAR, antialias=True)),
     'resize_bilinear_noaa': ('f', lambda x: F.resize(x, [7, 9], BILINEAR, antialias=False)),
     'resize_up_bilinear_u8': ('u', lambda x: F.resize(x, [15, 20], BILINEAR, antialias=True)),
+    'resize_up_bilinear_aa': ('f', lambda x: F.resize(x, [15, 20], BILINEAR, antialias=True)),
+    'resized_crop_up_batch': ('batch', lambda x: F.resized_crop(x, 2, 3, 5, 7, [16, 17], BILINEAR, antialias=True)),
     'resize_short_edge_aa_u8': ('u', lambda x: F.resize(x, 6, BILINEAR, antialias=True)),
     'resize_nearest': ('f', lambda x: F.resize(x, [5, 17], NEAREST)),
     'resize_bicubic_aa': ('f', lambda x: F.resize(x, [8, 6], BICUBIC, antialias=True)),

@@ -12,6 +12,8 @@ import { checkFactor, factorOf, imageCount, isNumber, isPair, perImage, type Fac
 
 export const isFloating = (x: Tensor): boolean => x.dtype.startsWith('float') || x.dtype === 'bfloat16';
 const asFloat = (x: Tensor): Tensor => (isFloating(x) ? x : x.to('float32'));
+/** x · factor as a new float tensor (uint8 converted first); the in-place multiply spares a full-size temporary. */
+const scaled = (x: Tensor, factor: number | Tensor): Tensor => (isFloating(x) ? x.mul(factor) : x.to('float32').mul_(factor));
 
 /** Checks the image and that it has 1 or 3 channels (gray or RGB), as torchvision's color kernels need. */
 export function checkChannels(img: Tensor, where: string): number {
@@ -29,11 +31,11 @@ export function checkChannels(img: Tensor, where: string): number {
 function blend(img1: Tensor, img2: Tensor | null, factor: Factor, name: string, where: string): Tensor {
   return tidy(() => {
     const ratio = factorOf(factor, img1, name, where, 0);
-    const scaled = asFloat(img1).mul(ratio);
-    if (img2 === null) return scaled.clamp(0, maxValue(img1)).to(img1.dtype);
+    const first = scaled(img1, ratio);
+    if (img2 === null) return first.clamp_(0, maxValue(img1)).to(img1.dtype);
     const complement = typeof ratio === 'number' ? 1 - ratio
       : Array.isArray(factor) ? factorOf(factor.map((r) => 1 - r), img1, name, where) : ratio.rsub(1);
-    return scaled.add(asFloat(img2).mul(complement)).clamp(0, maxValue(img1)).to(img1.dtype);
+    return first.add_(scaled(img2, complement)).clamp_(0, maxValue(img1)).to(img1.dtype);
   });
 }
 
@@ -43,7 +45,7 @@ export function rgbToGrayscale(img: Tensor, numOutputChannels: 1 | 3 = 1): Tenso
   if (numOutputChannels !== 1 && numOutputChannels !== 3) throw new RangeError(`rgbToGrayscale(): numOutputChannels must be 1 or 3, got ${describe(numOutputChannels)}`);
   return noGrad(() => tidy(() => {
     const gray = c === 1 ? img.clone()
-      : asFloat(img.narrow(-3, 0, 1)).mul(0.2989).add(asFloat(img.narrow(-3, 1, 1)).mul(0.587)).add(asFloat(img.narrow(-3, 2, 1)).mul(0.114)).to(img.dtype);
+      : scaled(img.narrow(-3, 0, 1), 0.2989).add_(scaled(img.narrow(-3, 1, 1), 0.587)).add_(scaled(img.narrow(-3, 2, 1), 0.114)).to(img.dtype);
     if (numOutputChannels === 1) return gray;
     const shape = [...img.shape];
     shape[shape.length - 3] = 3;
@@ -233,7 +235,7 @@ export function normalize(img: Tensor, mean: number[], std: number[], inplace = 
     const options = { dtype: img.dtype, device: img.device } as const;
     const m = tensor(mean, options).view(-1, 1, 1);
     const s = tensor(std, options).view(-1, 1, 1);
-    return inplace ? img.sub_(m).div_(s) : img.sub(m).div(s);
+    return inplace ? img.sub_(m).div_(s) : img.sub(m).div_(s);
   }));
 }
 
@@ -249,7 +251,7 @@ export function convertImageDtype(img: Tensor, dtype: 'uint8' | 'float32' | 'flo
       if (!isFloating(img)) throw new TypeError(`convertImageDtype(): converts uint8 and float images, got ${img.dtype}`);
       return img.mul(255.999).to('uint8');
     }
-    if (img.dtype === 'uint8') return img.to(dtype).div(255);
+    if (img.dtype === 'uint8') return img.to(dtype).div_(255);
     if (isFloating(img)) return img.to(dtype);
     throw new TypeError(`convertImageDtype(): converts uint8 and float images, got ${img.dtype}`);
   }));
