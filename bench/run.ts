@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   }
 
   for (const name of options.augmentCases) {
-    const images = options.quick ? 256 : 1024;
+    const images = options.quick ? 256 : 4096;
     process.stderr.write(`${name}: ${images} JPEGs of 64×64, two passes on each side, alternating… `);
     const result = await runAugmentCase(options.threads, images, AUGMENT_CASES[name]);
     process.stderr.write('done\n');

@@ -265,4 +265,26 @@ test('memory stays flat over many epochs, with and without workers', async () =>
   assert.deepEqual(torch.memory(), before);
   const grown = (process.memoryUsage().rss - rss) / 2 ** 20;
   assert.ok(grown < 32, `RSS grew ${grown.toFixed(1)} MiB over 15 epochs with workers`);
+  torch.dispose([small.inputs, small.targets]);
+});
+
+test('memory stays flat over many epochs with persistent workers augmenting whole batches', async () => {
+  const images = new TensorDataset(torch.rand([128, 3, 16, 16]), torch.arange(128));
+  const loader = new DataLoader(images, {
+    batchSize: 32, shuffle: true, seed: 1, numWorkers: 2, persistentWorkers: true,
+    batchTransform: new Compose([new RandomHorizontalFlip(), new RandomErasing({ p: 0.5 })]),
+  });
+  const epochs = async (n: number) => {
+    for (let e = 0; e < n; e++) for await (const batch of loader) torch.dispose(batch);
+  };
+  await epochs(3);
+  globalThis.gc?.();
+  const [before, rss] = [torch.memory(), process.memoryUsage().rss];
+  await epochs(40);
+  globalThis.gc?.();
+  assert.deepEqual(torch.memory(), before);
+  const grown = (process.memoryUsage().rss - rss) / 2 ** 20;
+  assert.ok(grown < 32, `RSS grew ${grown.toFixed(1)} MiB over 40 epochs`);
+  await loader.close();
+  torch.dispose([images.inputs, images.targets]);
 });
