@@ -38,7 +38,8 @@ writeFileSync(join(flat, 'cat.20.jpg'), 'not a jpeg');
 
 test('cnnkit train --data DIR --labels-from-name REGEX trains in two workers, skips a corrupt file and names it at the end', () => {
   const out = join(dir, 'run');
-  const run = cnnkit('train', '--data', flat, '--labels-from-name', '^(cat|dog)\\.', '--workers', '2', '--epochs', '1', '--batch-size', '8', '--image-size', '16', '--val-fraction', '0.2', '--json', '--out', out);
+  // --cache-images: the second epoch and the final scoring read the pixels the first epoch decoded.
+  const run = cnnkit('train', '--data', flat, '--labels-from-name', '^(cat|dog)\\.', '--workers', '2', '--epochs', '2', '--cache-images', '--batch-size', '8', '--image-size', '16', '--val-fraction', '0.2', '--json', '--out', out);
   assert.equal(run.status, 0, run.stderr);
   const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
   const result = lines[lines.length - 1];
@@ -84,6 +85,7 @@ test('bad image-folder command lines get one clear line', () => {
     [['--data', flat], /^cnnkit: ImageFolder: .*flat has no class folders; put the images in .*, or label a flat folder by file name/],
     [['--data', flat, '--labels-from-name', 'cat'], /^cnnkit: train: --labels-from-name: ImagesByName: pattern \/cat\/ has no capture group/],
     [['--dataset', 'mnist', '--strict'], /^cnnkit: train: --strict goes with --data DIR, a folder of images/],
+    [['--dataset', 'mnist', '--cache-images'], /^cnnkit: train: --cache-images goes with --data DIR, a folder of images/],
   ] as const) {
     const run = cnnkit('train', ...args, '--epochs', '1');
     assert.notEqual(run.status, 0);
