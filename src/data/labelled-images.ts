@@ -144,7 +144,8 @@ export class LabelledImages implements Dataset<Sample> {
     const ahead = this.prefetched.get(i);
     this.prefetched.delete(i);
     if (ahead instanceof Error) throw ahead;
-    const image = ahead ?? readImage(path, this.options);
+    // A prefetched image the batch did not take was freed with the batch's scope: decode again.
+    const image = ahead && !ahead.isDisposed ? ahead : readImage(path, this.options);
     if (cache) {
       slot!.set(image.toTypedArray() as Uint8Array);
       Atomics.store(cache.filled, i, 1);

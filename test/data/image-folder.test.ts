@@ -168,6 +168,18 @@ test('cache keeps the decoded pixels for every thread: later epochs read no file
   dispose([first, second, third]);
 });
 
+test('a batch that fails part-way leaves no freed image behind for later reads', async () => {
+  const root = makeFolder('prefetch-strict', { 'a/1.png': 'rgb.png', 'a/2.png': 'truncated.png', 'a/3.png': 'rgb.png' });
+  const folder = new ImageFolder(root, { strict: true });
+  await assert.rejects(async () => {
+    for await (const batch of new DataLoader(folder, { batchSize: 3 })) dispose(batch);
+  }, /sample 1 of ImageFolder failed: ImageFolder: cannot read .*a\/2\.png/);
+  const { input } = folder.get(2); // decoded with the failed batch, freed with it: read again
+  const expected = readImage(join(root, 'a', '3.png'));
+  assert.ok(tidy(() => input.mul(255).sub(expected.to('float32')).abs().max().item() as number) < 1e-4);
+  dispose([input, expected]);
+});
+
 test('cache needs a size and a fixed number of channels, and says so', () => {
   assert.throws(() => new ImageFolder(tree, { cache: true }), /^TypeError: ImageFolder: cache needs size, so that every image takes the same room; give size \(e\.g\. 64\)/);
   assert.throws(() => new ImageFolder(tree, { cache: true, size: 8, mode: 'unchanged' }), /ImageFolder: cache needs a fixed number of channels; give mode 'rgb', 'gray' or 'rgba'/);
