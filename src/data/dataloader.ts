@@ -3,6 +3,7 @@
 import { tidy } from '../torch/scope.js';
 import { transformBatch } from './batch-transform.js';
 import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
+import { atStage } from './load-error.js';
 import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
 import { checkSeed, Random, seedFromTorch, withRandom } from '../torch/random.js';
 import { checkWorkerSpec, packSpec, unpack } from './transfer.js';
@@ -66,6 +67,8 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
   private readonly collate: CollateFn<S, B> | CollateRef;
   /** With persistentWorkers, the workers kept from the last epoch that ran to its end. */
   private pool: WorkerPool | null = null;
+  /** Counts close() calls: an epoch running across one does not keep its workers. */
+  private closes = 0;
 
   constructor(readonly dataset: Dataset<S>, options: DataLoaderOptions<S, B> = {}) {
     if (typeof dataset?.get !== 'function' || typeof dataset.length !== 'number') throw new TypeError('DataLoader: dataset must have a length and get(i)');
@@ -116,27 +119,13 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
 
   /** One batch, loaded on this thread; the samples are freed once collated. */
   private load(indices: Int32Array, collate: CollateFn<S, B>, batch: number, epoch: number): B {
+    const name = nameOf(this.dataset);
     return tidy(() => {
-      this.dataset.prefetch?.(indices);
-      const samples = Array.from(indices, (i) => {
-        try {
-          return withRandom(new Random(this.seed, epoch, i), () => this.dataset.get(i), epoch);
-        } catch (error) {
-          throw new Error(`DataLoader: sample ${i} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
-        }
-      });
-      let collated: B;
-      try {
-        collated = collate(samples);
-      } catch (error) {
-        throw new Error(`DataLoader: collating batch ${batch} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
-      }
-      if (!this.batchTransform) return collated;
-      try {
-        return transformBatch(collated, this.batchTransform, this.seed, epoch, batch) as B;
-      } catch (error) {
-        throw new Error(`DataLoader: batchTransform on batch ${batch} of ${nameOf(this.dataset)} failed: ${(error as Error).message}`, { cause: error });
-      }
+      atStage({ stage: 'prefetch', batch }, name, () => this.dataset.prefetch?.(indices));
+      const samples = Array.from(indices, (i) => atStage({ stage: 'sample', index: i }, name, () => withRandom(new Random(this.seed, epoch, i), () => this.dataset.get(i), epoch)));
+      const collated = atStage({ stage: 'collate', batch }, name, () => collate(samples));
+      const { batchTransform } = this;
+      return batchTransform ? atStage({ stage: 'batchTransform', batch }, name, () => transformBatch(collated, batchTransform, this.seed, epoch, batch) as B) : collated;
     });
   }
 
@@ -161,6 +150,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
       { dataset: packSpec(this.dataset), collate: ref, batchTransform: this.batchTransform ? packSpec(this.batchTransform) : null },
       this.persistentWorkers ? this.numWorkers : Math.min(this.numWorkers, batches.length), nameOf(this.dataset));
     this.pool = null;
+    const closes = this.closes;
     const queue: Promise<unknown>[] = [];
     let finished = false;
     try {
@@ -174,14 +164,19 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
       }
       finished = true;
     } finally {
-      // Workers are kept only after a whole epoch: one broken off may still be making batches nobody will take.
-      if (finished && this.persistentWorkers && !pool.failed) this.pool = pool;
+      // Workers are kept only after a whole epoch (one broken off may still be making batches nobody will take), and
+      // not when close() came meanwhile or another epoch running at the same time kept its own.
+      if (finished && this.persistentWorkers && !pool.failed && closes === this.closes && this.pool === null) this.pool = pool;
       else await pool.close();
     }
   }
 
-  /** Stops the worker threads kept by persistentWorkers (they do not keep the process alive in any case). */
+  /**
+   * Stops the worker threads kept by persistentWorkers (idle ones do not keep the process alive in any case); an
+   * epoch running meanwhile stops its workers when it ends.
+   */
   async close(): Promise<void> {
+    this.closes++;
     const pool = this.pool;
     this.pool = null;
     await pool?.close();

@@ -106,11 +106,9 @@ export class LabelledImages implements Dataset<Sample> {
     this.cache = shared.cache !== undefined ? shared.cache : options.cache ? this.makeCache() : null;
   }
 
+  /** The shared pixel memory, for options that checkOptions has found fit for a cache. */
   private makeCache(): PixelCache {
-    const { size, mode = 'rgb', keep16Bit } = this.options;
-    if (size === undefined) throw new TypeError(`${this.kind}: cache needs size, so that every image takes the same room; give size (e.g. 64)`);
-    if (mode === 'unchanged') throw new TypeError(`${this.kind}: cache needs a fixed number of channels; give mode 'rgb', 'gray' or 'rgba' instead of 'unchanged'`);
-    if (keep16Bit) throw new TypeError(`${this.kind}: cache keeps 8-bit pixels; leave out keep16Bit`);
+    const { size, mode = 'rgb' } = this.options as { size: number | [number, number]; mode?: 'rgb' | 'gray' | 'rgba' };
     const shape = [{ rgb: 3, gray: 1, rgba: 4 }[mode], ...(typeof size === 'number' ? [size, size] : size)];
     const bytes = this.samples.length * shape[0] * shape[1] * shape[2];
     let buffer: SharedArrayBuffer;
@@ -257,6 +255,11 @@ function checkOptions(options: ImageDatasetOptions, where: string): void {
   if (options === null || typeof options !== 'object') throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
   checkDecodeOptions(options, where);
   if (options.cache !== undefined && typeof options.cache !== 'boolean') throw new TypeError(`${where}: cache must be a boolean, got ${describe(options.cache)}`);
+  if (options.cache) {
+    if (options.size === undefined) throw new TypeError(`${where}: cache needs size, so that every image takes the same room; give size (e.g. 64)`);
+    if (options.mode === 'unchanged') throw new TypeError(`${where}: cache needs a fixed number of channels; give mode 'rgb', 'gray' or 'rgba' instead of 'unchanged'`);
+    if (options.keep16Bit) throw new TypeError(`${where}: cache keeps 8-bit pixels; leave out keep16Bit`);
+  }
   if (options.dtype !== undefined && !dtypes.includes(options.dtype)) throw new RangeError(`${where}: dtype must be 'float32' or 'uint8', got ${describe(options.dtype)}`);
   for (const name of ['transform', 'targetTransform'] as const) {
     const t = options[name];

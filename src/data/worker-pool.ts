@@ -4,6 +4,7 @@
 import { Worker } from 'node:worker_threads';
 
 import type { CollateRef } from './collate.js';
+import { loadError, type LoadStage } from './load-error.js';
 import type { PackedSpec } from './transfer.js';
 
 interface Pending {
@@ -29,8 +30,7 @@ export interface PoolSpec {
   batchTransform: PackedSpec | null;
 }
 
-/** index: the sample that failed, null when collating failed, 'batch' when the batch transform did. */
-type Reply = { fatal: Error } | { id: number; value: unknown } | { id: number; batch: number; index: number | null | 'batch'; error: Error };
+type Reply = { fatal: Error } | { id: number; value: unknown } | { id: number; at: LoadStage; error: Error };
 
 export class WorkerPool {
   private readonly slots: Slot[];
@@ -46,6 +46,9 @@ export class WorkerPool {
       slot.worker.on('message', (reply: Reply) => this.receive(slot, k, spec.dataset, reply));
       slot.worker.on('error', (error) => this.fail(slot, new Error(`DataLoader: worker thread ${k} failed: ${error.message}`, { cause: error })));
       slot.worker.on('exit', (code) => this.fail(slot, new Error(`DataLoader: worker thread ${k} exited (code ${code}) with batches pending`)));
+      // Only a worker with a batch asked of it keeps the process alive (see request). After the listeners: adding
+      // a 'message' listener refs the worker's port again.
+      worker.unref();
       return slot;
     });
   }
@@ -93,9 +96,7 @@ export class WorkerPool {
     // An idle worker does not keep the process alive, so a loader left unfinished cannot stop it from exiting.
     if (slot.pending.size === 0) slot.worker.unref();
     if ('value' in reply) pending.resolve(reply.value);
-    else if (reply.index === 'batch') pending.reject(new Error(`DataLoader: batchTransform on batch ${reply.batch} of ${this.datasetName} failed (in worker thread ${k}): ${reply.error.message}`, { cause: reply.error }));
-    else if (reply.index === null) pending.reject(new Error(`DataLoader: collating batch ${reply.batch} of ${this.datasetName} failed (in worker thread ${k}): ${reply.error.message}`, { cause: reply.error }));
-    else pending.reject(new Error(`DataLoader: sample ${reply.index} of ${this.datasetName} failed (in worker thread ${k}): ${reply.error.message}`, { cause: reply.error }));
+    else pending.reject(loadError(reply.at, this.datasetName, reply.error, k));
   }
 
   private fail(slot: Slot, error: Error): void {

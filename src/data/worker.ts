@@ -9,13 +9,15 @@ import { defaultCollate, importCollate, type CollateFn } from './collate.js';
 import type { Dataset } from './dataset.js';
 import { Random, withRandom } from '../torch/random.js';
 import { buildDataset, pack } from './transfer.js';
+import type { LoadStage } from './load-error.js';
 import type { InputTransform } from './transformed-dataset.js';
 import type { PoolSpec } from './worker-pool.js';
 
 const { spec, stop } = workerData as { spec: PoolSpec; stop: Int32Array };
 const port = parentPort!;
 const STOP = Symbol('stop');
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+/** A plain Error with the original's name, message and stack: some errors (a DataCloneError) lose their message on the way. */
+const asError = (e: unknown): Error => Object.assign(new Error(e instanceof Error ? e.message : String(e)), e instanceof Error ? { name: e.name, stack: e.stack } : {});
 
 const ready: Promise<[Dataset<unknown>, CollateFn<unknown, unknown>, InputTransform | null]> = Promise.all([
   buildDataset(spec.dataset),
@@ -38,24 +40,26 @@ port.on('message', async (message: { id: number; batch: number; indices: Int32Ar
   } catch {
     return; // already reported as fatal
   }
-  let index: number | null | 'batch' = null;
+  let at: LoadStage = { stage: 'prefetch', batch };
   try {
     const transfer: ArrayBuffer[] = [];
     const value = tidy(() => {
       dataset.prefetch?.(indices);
       const samples = Array.from(indices, (i) => {
         if (Atomics.load(stop, 0)) throw STOP;
+        at = { stage: 'sample', index: i };
         // The same generator as on the main thread, so random transforms do not depend on which thread runs them.
-        return withRandom(new Random(...seeds, i), () => dataset.get((index = i)), seeds[1]);
+        return withRandom(new Random(...seeds, i), () => dataset.get(i), seeds[1]);
       });
-      index = null;
-      let collated = collateFn(samples);
-      index = 'batch';
-      if (batchTransform) collated = transformBatch(collated, batchTransform, seeds[0], seeds[1], batch);
-      return pack(collated, transfer);
+      at = { stage: 'collate', batch };
+      const collated = collateFn(samples);
+      at = { stage: 'batchTransform', batch };
+      const transformed = batchTransform ? transformBatch(collated, batchTransform, seeds[0], seeds[1], batch) : collated;
+      at = { stage: 'collate', batch }; // a batch that cannot be packed is a collate's doing
+      return pack(transformed, transfer);
     });
     port.postMessage({ id, value }, transfer);
   } catch (error) {
-    if (error !== STOP) port.postMessage({ id, batch, index, error: asError(error) });
+    if (error !== STOP) port.postMessage({ id, at, error: asError(error) });
   }
 });

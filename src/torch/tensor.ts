@@ -38,9 +38,16 @@ export class Tensor {
   }
 
   // ---- metadata ----
-  /** No operation resizes a tensor in place, so its shape is read from libtorch once (shape is asked for very often). */
+  /**
+   * No operation resizes a tensor in place, so its shape is read from libtorch once (shape is asked for very often);
+   * a disposed tensor is still refused.
+   */
   private knownShape: number[] | undefined;
-  get shape(): number[] { return [...(this.knownShape ??= native.shape(this.handle))]; }
+  private dims(): number[] {
+    if (this.knownShape === undefined || native.isDisposed(this.handle)) return (this.knownShape = native.shape(this.handle));
+    return this.knownShape;
+  }
+  get shape(): number[] { return [...this.dims()]; }
   size(dim?: number): number | number[] {
     const shape = this.shape;
     if (dim === undefined) return shape;
@@ -50,7 +57,7 @@ export class Tensor {
   }
   get dtype(): DType { return native.dtype(this.handle); }
   get device(): string { return native.device(this.handle); }
-  get ndim(): number { return (this.knownShape ??= native.shape(this.handle)).length; }
+  get ndim(): number { return this.dims().length; }
   dim(): number { return this.ndim; }
   numel(): number { return this.shape.reduce((a, b) => a * b, 1); }
   stride(): number[] { return native.stride(this.handle); }

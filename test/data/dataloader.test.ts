@@ -9,7 +9,7 @@ import { DataLoader, Subset, TensorDataset, type Batch, type Sample } from '../.
 import * as torch from '../../src/torch/index.js';
 import { Compose, RandomErasing, RandomHorizontalFlip } from '../../src/transforms/index.js';
 import { tempDir } from './idx-files.js';
-import { ExitMarkingDataset, FailingDataset, MisnamedDataset, RandomDrawDataset, TimedDataset } from './worker-datasets.js';
+import { ExitMarkingDataset, FailingDataset, MisnamedDataset, PrefetchFailingDataset, RandomDrawDataset, TimedDataset } from './worker-datasets.js';
 
 torch.manualSeed(0);
 const dataset = new TensorDataset(torch.randn([50, 1, 4, 4]), torch.arange(50));
@@ -141,6 +141,18 @@ test('batchTransform is checked: an object with forward(), rebuildable for worke
   await assert.rejects(collect(inputsOnly, () => 0), /DataLoader: batchTransform on batch 0 of TensorDataset failed: batchTransform needs batches with an inputs tensor, as defaultCollate makes/);
   const failing = { forward: () => { throw new Error('no such size'); } };
   await assert.rejects(collect(new DataLoader(dataset, { batchSize: 10, batchTransform: failing })), /^Error: DataLoader: batchTransform on batch 0 of TensorDataset failed: no such size$/);
+  // A batch that cannot travel back from a worker is its collate's doing, batch transform or not.
+  const unpackable = { module: new URL('./worker-datasets.js', import.meta.url).href, name: 'unpackableCollate' };
+  await assert.rejects(collect(new DataLoader<Sample, unknown>(dataset, { batchSize: 10, collate: unpackable, numWorkers: 1 }), () => 0),
+    /^Error: DataLoader: collating batch 0 of TensorDataset failed \(in worker thread 0\): .*could not be cloned/);
+});
+
+test('a dataset that fails reading a batch ahead is named the same way with and without workers', async () => {
+  for (const numWorkers of [0, 1]) {
+    const where = numWorkers ? ' \\(in worker thread 0\\)' : '';
+    await assert.rejects(collect(new DataLoader(new PrefetchFailingDataset(8), { batchSize: 4, numWorkers })),
+      new RegExp(`^Error: DataLoader: reading ahead for batch 0 of PrefetchFailingDataset failed${where}: disk offline$`));
+  }
 });
 
 test('persistentWorkers keeps the worker threads between epochs, until close() or an epoch broken off', async () => {
@@ -161,6 +173,12 @@ test('persistentWorkers keeps the worker threads between epochs, until close() o
   await loader.close();
   await loader.close();
   assert.equal(exits(), 12);
+  // close() during an epoch: that epoch's workers stop when it ends instead of being kept.
+  for await (const batch of loader) {
+    torch.dispose(batch);
+    await loader.close();
+  }
+  assert.equal(exits(), 14);
   assert.throws(() => new DataLoader(dataset, { persistentWorkers: 1 as unknown as boolean }), /DataLoader: persistentWorkers must be a boolean, got 1/);
   rmSync(dirname(marker), { recursive: true });
 });
@@ -235,6 +253,13 @@ test('a loader left unfinished does not keep the process alive', () => {
   assert.equal(run.signal, null, `the process did not exit: ${run.stderr}`);
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stdout.trim(), 'left after a batch of 4');
+});
+
+test('persistent workers that are not closed do not keep the process alive, even one that never got a batch', () => {
+  const run = child('persistent');
+  assert.equal(run.signal, null, `the process did not exit: ${run.stderr}`);
+  assert.equal(run.status, 0, run.stderr);
+  assert.equal(run.stdout.trim(), 'kept the workers after 4 samples');
 });
 
 test('an error in a worker terminates the workers too', () => {

@@ -1,5 +1,5 @@
-// Run as a child process by the DataLoader tests: iteration with workers is broken off, fails, or is left
-// unfinished, and then the process must exit by itself.
+// Run as a child process by the DataLoader tests: iteration with workers is broken off, fails, is left unfinished,
+// or keeps its workers, and then the process must exit by itself.
 import { DataLoader, TensorDataset } from '../../src/data/index.js';
 import * as torch from '../../src/torch/index.js';
 import { FailingDataset } from './worker-datasets.js';
@@ -17,6 +17,12 @@ if (how === 'abandon') {
     if (++seen === 2) break;
   }
   console.log(`broke off after ${seen} batches`);
+} else if (how === 'persistent') {
+  // One batch for two kept workers: the worker that never got a batch must not keep the process alive either.
+  const kept = new DataLoader(new TensorDataset(torch.randn([4, 8]), torch.arange(4)), { batchSize: 4, numWorkers: 2, persistentWorkers: true });
+  let seen = 0;
+  for await (const batch of kept) seen += batch.inputs.shape[0];
+  console.log(`kept the workers after ${seen} samples`);
 } else {
   try {
     for await (const batch of new DataLoader(new FailingDataset(64, 9), { batchSize: 4, numWorkers: 2 })) torch.dispose(batch);

@@ -39,6 +39,24 @@ export class MisnamedDataset extends FailingDataset {
   }
 }
 
+/** A dataset whose prefetch() always fails, as reading files ahead can. */
+export class PrefetchFailingDataset extends FailingDataset {
+  constructor(length: number) {
+    super(length, -1);
+  }
+  prefetch(): void {
+    throw new Error('disk offline');
+  }
+  workerSpec(): WorkerSpec {
+    return { module: import.meta.url, name: 'PrefetchFailingDataset', args: [this.length] };
+  }
+}
+
+/** A collate whose batch holds a function, which cannot travel between threads. */
+export function unpackableCollate(samples: Sample[]): { inputs: torch.Tensor; note: () => number } {
+  return { inputs: torch.stack(samples.map((s) => s.input)), note: () => 1 };
+}
+
 /** A collate that workers import: the inputs stacked, and the targets' sum as a plain number. */
 export function sumCollate(samples: Sample[]): { inputs: torch.Tensor; total: number } {
   return { inputs: torch.stack(samples.map((s) => s.input)), total: samples.reduce((sum, s) => sum + Number(s.target instanceof torch.Tensor ? s.target.item() : s.target), 0) };

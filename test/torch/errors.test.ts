@@ -35,7 +35,9 @@ test('wrong argument types are TypeErrors naming the op and argument', () => {
 
 test('a disposed tensor is refused clearly, and disposing twice is harmless', () => {
   const a = torch.ones([2]);
+  assert.deepEqual(a.shape, [2]);
   a.dispose();
+  assert.throws(() => a.shape, /disposed tensor/, 'a shape read before is not handed out after');
   a.dispose();
   assert.ok(a.isDisposed);
   assert.throws(() => a.add(1), /disposed tensor/);
