@@ -11,6 +11,7 @@ import { loadFittedStateDict, transformDataset } from '../transforms/recipe.js';
 import { evaluate, loadCheckpoint } from '../train/index.js';
 import { parseFlags } from './args.js';
 import { readRecipe } from './augment.js';
+import { channelAdapter } from './channels.js';
 import { datasetNames, openDataset } from './datasets.js';
 import { UsageError } from './usage-error.js';
 
@@ -46,7 +47,8 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     dispose(checkpoint);
   }
   const batchSize = (flags['batch-size'] as number | undefined) ?? 256;
-  const result = await evaluate(model, new DataLoader(withFittedSteps(data.test, config.augment, data.classes.length, path), { batchSize }));
+  const test = transformDataset(withFittedSteps(data.test, config.augment, data.classes.length, path), channelAdapter(model, data.channels, 'eval'));
+  const result = await evaluate(model, new DataLoader(test, { batchSize }));
   const perClass = result.confusion.perClassAccuracy();
   if (flags.json) {
     console.log(JSON.stringify({ loss: result.loss, accuracy: result.accuracy, perClass: Object.fromEntries(data.classes.map((c, i) => [c, perClass[i]])), confusion: result.confusion.counts }));

@@ -23,6 +23,7 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseFlags, type FlagSpec } from './args.js';
 import { readRecipe } from './augment.js';
 import { describeSkipped, holdsIdxFiles, openDataset, openImageFolder, skippedImages } from './datasets.js';
+import { channelAdapter } from './channels.js';
 import { applyFreeze, buildModel, checkFineTune, transferFlags, weightsPreprocessing } from './transfer.js';
 import { UsageError } from './usage-error.js';
 
@@ -173,12 +174,6 @@ export async function train(args: string[]): Promise<void> {
       save(fittedStateDict(recipe), statistics, { recipe: recipe.text });
     }
   }
-  // Workers that live through the run spare each epoch their start-up (reading the modules, libtorch, sharp).
-  const loaderOptions = { batchSize, numWorkers: workers, persistentWorkers: workers > 0 };
-  const trainLoader = new DataLoader(transformDataset(trainSet, [...(recipe?.sample ?? []), ...(preprocessing?.transforms ?? [])]), { ...loaderOptions, shuffle: true, seed });
-  const valLoader = new DataLoader(transformDataset(valSet, [...(recipe?.fitted ?? []), ...(preprocessing?.transforms ?? [])]), loaderOptions);
-  const testLoader = data.test ? new DataLoader(transformDataset(data.test, [...(recipe?.fitted ?? []), ...(preprocessing?.transforms ?? [])]), loaderOptions) : null;
-
   const modelOptions = {
     inChannels: data.channels, numClasses: data.classes.length, inputSize: data.size,
     batchNorm: Boolean(flags['batch-norm']), spatialDropout: rate(flags, 'spatial-dropout', 1), residual: Boolean(flags.residual),
@@ -187,6 +182,14 @@ export async function train(args: string[]): Promise<void> {
   };
   const model = await buildModel(modelName, modelOptions, flags.weights as string | undefined);
   applyFreeze(model, flags);
+  // What every image goes through last: the model's channels, then the published weights' preprocessing.
+  const toModel = [...channelAdapter(model, data.channels, 'train'), ...(preprocessing?.transforms ?? [])];
+  // Workers that live through the run spare each epoch their start-up (reading the modules, libtorch, sharp).
+  const loaderOptions = { batchSize, numWorkers: workers, persistentWorkers: workers > 0 };
+  const trainLoader = new DataLoader(transformDataset(trainSet, [...(recipe?.sample ?? []), ...toModel]), { ...loaderOptions, shuffle: true, seed });
+  const valLoader = new DataLoader(transformDataset(valSet, [...(recipe?.fitted ?? []), ...toModel]), loaderOptions);
+  const testLoader = data.test ? new DataLoader(transformDataset(data.test, [...(recipe?.fitted ?? []), ...toModel]), loaderOptions) : null;
+
   const optimizer = makeOptimizer(flags, model);
   const { scheduler, interval } = makeScheduler(flags, optimizer, epochs, trainLoader.length);
   const regularizers: Regularizer[] = [];
