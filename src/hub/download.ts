@@ -1,6 +1,7 @@
 // Weight files from the network into a cache, as torch.hub's load_state_dict_from_url: $CNNKIT_HOME/hub/checkpoints
 // (a file already in torch's own cache is used where it lies), sha256 checked against the prefix in the file name,
-// written only once complete and verified, so an interrupted download leaves nothing behind.
+// streamed to a temporary file that takes the cached name only once complete and verified, so an interrupted download
+// leaves nothing behind.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
@@ -11,7 +12,7 @@ import { basename, join } from 'node:path';
 import { cacheHome } from '../data/cache.js';
 import type { StateDict } from '../torch/serialization.js';
 import { load as loadSafetensors } from '../torch/serialization.js';
-import { writeFileAtomic } from '../util/atomic-write.js';
+import { AtomicFile } from '../util/atomic-write.js';
 import { loadPth, type LoadPthOptions } from './pth.js';
 import { getWeights, type Weights } from './registry.js';
 
@@ -100,12 +101,19 @@ export async function downloadWeights(source: WeightsSource, options: DownloadOp
   const total = Number(response.headers['content-length']) || 0;
   const bar = options.progress === false ? null : new ProgressBar(fileName, url, path, total);
   const hash = createHash('sha256');
-  const chunks: Buffer[] = [];
+  // Straight to a temporary file beside the cached one, so memory stays small however big the file.
+  mkdirSync(cacheDir, { recursive: true });
+  const file = new AtomicFile(path);
   let received = 0;
   try {
     await new Promise<void>((resolve, reject) => {
       response.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
+        try {
+          file.write(chunk);
+        } catch (error) {
+          response.destroy(error as Error); // a full disk: reported as the interruption
+          return;
+        }
         hash.update(chunk);
         received += chunk.length;
         bar?.update(received);
@@ -115,18 +123,19 @@ export async function downloadWeights(source: WeightsSource, options: DownloadOp
       response.on('error', reject);
     });
   } catch (error) {
+    file.abort();
     bar?.fail();
     throw new Error(`downloadWeights: the download of ${url} was interrupted after ${received}${total ? ` of ${total}` : ''} bytes ` +
       `(${(error as Error).message}); nothing was written, run again to retry`);
   }
   const digest = hash.digest('hex');
   if ((options.checkHash ?? true) && hashPrefix && !digest.startsWith(hashPrefix)) {
+    file.abort();
     bar?.fail();
     throw new Error(`downloadWeights: ${url} has sha256 ${digest}, but its name promises one starting with ${hashPrefix}; ` +
       'the file is damaged or not the published one, so it was not kept');
   }
-  mkdirSync(cacheDir, { recursive: true });
-  writeFileAtomic(path, chunks);
+  file.commit();
   bar?.done(received);
   return path;
 }

@@ -2,7 +2,7 @@
 // cache, redirects, a wrong hash, an interrupted transfer, 404, offline mode. Nothing here reaches the network.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,8 @@ const prefix = sha256.slice(0, 8);
 const goodName = `tiny-${prefix}.pth`;
 
 const requests: string[] = [];
+/** The size of the client's temporary file when /halves/ had sent half of the file (-1: none found). */
+let halfOnDisk = 0;
 let server: Server;
 let base = '';
 
@@ -38,6 +40,19 @@ before(async () => {
     } else if (req.url!.startsWith('/moved/')) {
       res.writeHead(302, { Location: `/files/${req.url!.slice('/moved/'.length)}` });
       res.end();
+    } else if (req.url!.startsWith('/halves/')) {
+      // The first half, then, once the client has it on disk (in its temporary file), the rest.
+      res.writeHead(200, { 'Content-Length': bytes.length });
+      res.write(bytes.subarray(0, bytes.length >> 1));
+      const started = Date.now();
+      const poll = setInterval(() => {
+        const partial = leftovers().filter((name) => name.includes('.tmp-')).map((name) => statSync(join(hubDir(), 'checkpoints', name)).size);
+        if (partial[0] === bytes.length >> 1 || Date.now() - started > 5000) {
+          clearInterval(poll);
+          halfOnDisk = partial[0] ?? -1;
+          res.end(bytes.subarray(bytes.length >> 1));
+        }
+      }, 5);
     } else if (req.url!.startsWith('/cut/')) {
       res.writeHead(200, { 'Content-Length': bytes.length });
       res.write(bytes.subarray(0, bytes.length >> 1), () => res.destroy());
@@ -89,6 +104,13 @@ describe('downloadWeights', () => {
     writeFileSync(torchCopy, bytes);
     assert.equal(await downloadWeights(weightsAt(`/files/${goodName}`, goodName), { progress: false }), torchCopy);
     assert.deepEqual(requests, []);
+  });
+
+  test('the bytes go to a temporary file as they arrive, which takes the cached name only when complete', async () => {
+    const path = await downloadWeights(`${base}/halves/${goodName}`, { progress: false });
+    assert.equal(halfOnDisk, bytes.length >> 1, 'half the file was on disk, not held in memory, while the rest was on its way');
+    assert.deepEqual(readFileSync(path), bytes);
+    assert.deepEqual(leftovers(), [goodName]);
   });
 
   test('a wrong hash: an error naming both hashes, and no file kept', async () => {
