@@ -1,11 +1,10 @@
 // Batches from a dataset: optionally shuffled (seeded, a new order each epoch), collated, and with numWorkers > 0
 // loaded ahead in worker threads so that loading overlaps training.
 import { tidy } from '../torch/scope.js';
-import { transformBatch } from './batch-transform.js';
 import { defaultCollate, importCollate, type CollateFn, type CollateRef } from './collate.js';
-import { atStage } from './load-error.js';
+import { loadBatch, loadError, LoadFailure } from './load-batch.js';
 import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
-import { checkSeed, Random, seedFromTorch, withRandom } from '../torch/random.js';
+import { checkSeed, Random, seedFromTorch } from '../torch/random.js';
 import { checkWorkerSpec, packSpec, unpack } from './transfer.js';
 import type { InputTransform } from './transformed-dataset.js';
 import { WorkerPool } from './worker-pool.js';
@@ -119,14 +118,12 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
 
   /** One batch, loaded on this thread; the samples are freed once collated. */
   private load(indices: Int32Array, collate: CollateFn<S, B>, batch: number, epoch: number): B {
-    const name = nameOf(this.dataset);
-    return tidy(() => {
-      atStage({ stage: 'prefetch', batch }, name, () => this.dataset.prefetch?.(indices));
-      const samples = Array.from(indices, (i) => atStage({ stage: 'sample', index: i }, name, () => withRandom(new Random(this.seed, epoch, i), () => this.dataset.get(i), epoch)));
-      const collated = atStage({ stage: 'collate', batch }, name, () => collate(samples));
-      const { batchTransform } = this;
-      return batchTransform ? atStage({ stage: 'batchTransform', batch }, name, () => transformBatch(collated, batchTransform, this.seed, epoch, batch) as B) : collated;
-    });
+    const maker = { dataset: this.dataset, collate, batchTransform: this.batchTransform ?? null, seed: this.seed, epoch };
+    try {
+      return tidy(() => loadBatch(maker, indices, batch));
+    } catch (error) {
+      throw error instanceof LoadFailure ? loadError(error.at, nameOf(this.dataset), error.cause) : error;
+    }
   }
 
   *[Symbol.iterator](): Iterator<B> {

@@ -4,7 +4,7 @@
 import { Worker } from 'node:worker_threads';
 
 import type { CollateRef } from './collate.js';
-import { loadError, type LoadStage } from './load-error.js';
+import { loadError, type LoadStage } from './load-batch.js';
 import type { PackedSpec } from './transfer.js';
 
 interface Pending {

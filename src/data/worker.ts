@@ -4,12 +4,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 
 import { tidy } from '../torch/scope.js';
-import { transformBatch } from './batch-transform.js';
 import { defaultCollate, importCollate, type CollateFn } from './collate.js';
 import type { Dataset } from './dataset.js';
-import { Random, withRandom } from '../torch/random.js';
+import { loadBatch, LoadFailure, type LoadStage } from './load-batch.js';
 import { buildDataset, pack } from './transfer.js';
-import type { LoadStage } from './load-error.js';
 import type { InputTransform } from './transformed-dataset.js';
 import type { PoolSpec } from './worker-pool.js';
 
@@ -40,26 +38,19 @@ port.on('message', async (message: { id: number; batch: number; indices: Int32Ar
   } catch {
     return; // already reported as fatal
   }
-  let at: LoadStage = { stage: 'prefetch', batch };
+  // The same making as on the main thread, so batches do not depend on which thread makes them.
+  const maker = { dataset, collate: collateFn, batchTransform, seed: seeds[0], epoch: seeds[1] };
+  const stopped = () => {
+    if (Atomics.load(stop, 0)) throw STOP;
+  };
   try {
     const transfer: ArrayBuffer[] = [];
-    const value = tidy(() => {
-      dataset.prefetch?.(indices);
-      const samples = Array.from(indices, (i) => {
-        if (Atomics.load(stop, 0)) throw STOP;
-        at = { stage: 'sample', index: i };
-        // The same generator as on the main thread, so random transforms do not depend on which thread runs them.
-        return withRandom(new Random(...seeds, i), () => dataset.get(i), seeds[1]);
-      });
-      at = { stage: 'collate', batch };
-      const collated = collateFn(samples);
-      at = { stage: 'batchTransform', batch };
-      const transformed = batchTransform ? transformBatch(collated, batchTransform, seeds[0], seeds[1], batch) : collated;
-      at = { stage: 'collate', batch }; // a batch that cannot be packed is a collate's doing
-      return pack(transformed, transfer);
-    });
+    const value = tidy(() => pack(loadBatch(maker, indices, batch, stopped), transfer));
     port.postMessage({ id, value }, transfer);
   } catch (error) {
-    if (error !== STOP) port.postMessage({ id, at, error: asError(error) });
+    if (error === STOP) return;
+    // A batch that cannot be packed or sent back is its collate's doing.
+    const at: LoadStage = error instanceof LoadFailure ? error.at : { stage: 'collate', batch };
+    port.postMessage({ id, at, error: asError(error instanceof LoadFailure ? error.cause : error) });
   }
 });
