@@ -43,6 +43,12 @@ interface PixelCache {
   shape: number[];
 }
 
+/** Sample i's place in the cache. */
+function slotOf({ pixels, shape }: PixelCache, i: number): Uint8Array {
+  const bytes = shape[0] * shape[1] * shape[2];
+  return pixels.subarray(i * bytes, (i + 1) * bytes);
+}
+
 /** A file that was skipped, and why. */
 export interface SkippedImage {
   path: string;
@@ -135,17 +141,15 @@ export class LabelledImages implements Dataset<Sample> {
   /** Sample i's pixels: from the cache once any thread has decoded them, else from the file (then kept in the cache). */
   private read(i: number, path: string): Tensor {
     const cache = this.cache;
-    const bytes = cache ? cache.shape[0] * cache.shape[1] * cache.shape[2] : 0;
-    const slot = cache?.pixels.subarray(i * bytes, (i + 1) * bytes);
     // A copy, so that a transform working in place cannot change what later epochs read.
-    if (cache && Atomics.load(cache.filled, i)) return frombuffer(slot!.slice(), { shape: cache.shape });
+    if (cache && Atomics.load(cache.filled, i)) return frombuffer(slotOf(cache, i).slice(), { shape: cache.shape });
     const ahead = this.prefetched.get(i);
     this.prefetched.delete(i);
     if (ahead instanceof Error) throw ahead;
     // A prefetched image the batch did not take was freed with the batch's scope: decode again.
     const image = ahead && !ahead.isDisposed ? ahead : readImage(path, this.options);
     if (cache) {
-      slot!.set(image.toTypedArray() as Uint8Array);
+      slotOf(cache, i).set(image.toTypedArray() as Uint8Array);
       Atomics.store(cache.filled, i, 1);
     }
     return image;
