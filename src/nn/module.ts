@@ -1,7 +1,6 @@
 // nn.Module: parameters, buffers and submodules found among a module's own properties, with PyTorch's dotted names.
 import { noGrad } from '../torch/autograd.js';
 import { dtypes, isFloatingPoint } from '../torch/dtype.js';
-import { native } from '../torch/native.js';
 import type { StateDict } from '../torch/serialization.js';
 import { Tensor } from '../torch/tensor.js';
 import { Buffer, Parameter } from './parameter.js';
@@ -103,7 +102,7 @@ export abstract class Module {
         // A dtype casts floating-point tensors only (num_batches_tracked stays int64), as in PyTorch.
         if ((dtypes as readonly string[]).includes(target) && !isFloatingPoint(t.dtype)) continue;
         const moved = t.to(target);
-        native.setData(t.handle, moved.handle);
+        t.setData_(moved);
         moved.dispose();
       }
     });

@@ -71,12 +71,12 @@ export const sort = (t: Tensor, dim = -1, descending = false) => t.sort(dim, des
 export const argsort = (t: Tensor, dim = -1, descending = false) => t.argsort(dim, descending);
 export const topk = (t: Tensor, k: number, dim = -1, largest = true, sorted = true) => t.topk(k, dim, largest, sorted);
 export const multinomial = (probs: Tensor, numSamples: number, replacement = false) => probs.multinomial(numSamples, replacement);
-/** Class indices (int64) to one-hot rows; numClasses -1 infers it from the largest index. */
 /** A histogram of `bins` equal bins over [min, max] (both 0: the data's own range), as torch.histc. */
 export const histc = (t: Tensor, bins = 100, min = 0, max = 0): Tensor => new Tensor(native.histc(t.handle, bins, min, max));
 /** Counts of each value of a 1-D non-negative integer tensor (summed weights if given), at least minlength long. */
 export const bincount = (t: Tensor, weights: Tensor | null = null, minlength = 0): Tensor =>
   new Tensor(native.bincount(t.handle, weights?.handle ?? null, minlength));
+/** Class indices (int64) to one-hot rows; numClasses -1 infers it from the largest index. */
 export const oneHot = (indices: Tensor, numClasses = -1): Tensor => new Tensor(native.oneHot(indices.handle, numClasses));
 /** Covariance of the rows (variables) of `t`, whose columns are observations. */
 export const cov = (t: Tensor, options: { correction?: number; fweights?: Tensor; aweights?: Tensor } = {}): Tensor =>
