@@ -1,7 +1,7 @@
 // The data area: datasets, splits, the DataLoader (with worker threads), MNIST / Fashion-MNIST, and images from disk.
 export type { Batch, Dataset, Sample, WorkerSpec } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
-export { TransformedDataset, type InputTransform } from './transformed-dataset.js';
+export { TransformedDataset, transformDataset, type InputTransform } from './transformed-dataset.js';
 export { Subset } from './subset.js';
 export { randomSplit } from './random-split.js';
 export { currentEpoch, currentRandom, Random, withRandom } from '../torch/random.js';
@@ -15,3 +15,4 @@ export { makeGrid, type GridOptions } from './image-grid.js';
 export { LabelledImages, type ImageDatasetOptions, type SkippedImage, type TargetTransform } from './labelled-images.js';
 export { IMAGE_EXTENSIONS, ImageFolder, type ImageFolderOptions } from './image-folder.js';
 export { ImagesByName, type ImagesByNameOptions } from './image-files.js';
+export { augmentationPreview, type AugmentationPreviewOptions } from './augmentation-preview.js';
