@@ -1,0 +1,6 @@
+// The interpret namespace: where a trained classifier fails, as numbers, pictures and one HTML page.
+export { classificationReport, formatClassificationReport, type ClassificationReport, type ClassScores } from './classification-report.js';
+export { mostConfused, type ConfusedPair } from './most-confused.js';
+export { topLosses, type TopLoss } from './top-losses.js';
+export { defaultCamLayer } from './cam-layer.js';
+export { gradCam, type GradCamOptions, type GradCamResult } from './grad-cam.js';
