@@ -2,7 +2,8 @@
 
   grad_cam_reference.py DIR   for each model (torchvision's resnet18 at layer4, and a small ViT at the last encoder
                               block's ln_1 with its tokens on their grid): builds it with a fixed seed, gives its batch
-                              norms random statistics, saves DIR/NAME.pth, and prints JSON with the raw map
+                              norms and zero-initialized tensors random values (as the parity tests), saves
+                              DIR/NAME.pth, and prints JSON with the raw map
                               ReLU(sum_k alpha_k A_k) at the layer's resolution (alpha_k the mean gradient over h×w)
                               and the map upsampled bilinearly to the input size and min-max normalized per image,
                               for the predicted classes and for given ones.
@@ -16,6 +17,9 @@ import sys
 import torch
 import torch.nn.functional as F
 import torchvision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'models'))
+from torchvision_reference import randomize  # noqa: E402  (batch-norm statistics and zero-initialized tensors made random)
 
 torch.set_num_threads(2)
 MODELS = {
@@ -71,12 +75,7 @@ def main():
     for name, spec in MODELS.items():
         torch.manual_seed(0)
         model = spec['build']()
-        generator = torch.Generator().manual_seed(1)
-        with torch.no_grad():
-            for module in model.modules():
-                if isinstance(module, torch.nn.BatchNorm2d):
-                    module.running_mean.copy_(torch.randn(module.running_mean.shape, generator=generator) * 0.1)
-                    module.running_var.copy_(torch.rand(module.running_var.shape, generator=generator) + 0.5)
+        randomize(model)
         model.eval()
         torch.save(model.state_dict(), os.path.join(directory, f'{name}.pth'))
         x = inputs(spec['size'])
