@@ -10,7 +10,7 @@ export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { FashionMNIST, MNIST, type MNISTOptions } from './mnist.js';
 export { readIdx, type IdxArray } from './idx.js';
 export { cacheHome } from './cache.js';
-export { checkImageFiles, decodeImage, readImage, saveImage, type DecodeOptions, type SaveImageOptions } from './image.js';
+export { checkImageFiles, decodeImage, encodeImage, readImage, saveImage, type DecodeOptions, type SaveImageOptions } from './image.js';
 export { makeGrid, type GridOptions } from './image-grid.js';
 export { LabelledImages, type ImageDatasetOptions, type SkippedImage, type TargetTransform } from './labelled-images.js';
 export { IMAGE_EXTENSIONS, ImageFolder, type ImageFolderOptions } from './image-folder.js';
