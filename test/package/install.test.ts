@@ -69,7 +69,7 @@ const loss = F.mseLoss(layer.forward(float([[1, 1], [2, 0]])), float([[0], [1]])
 sgd.zeroGrad();
 loss.backward();
 sgd.step();
-console.log(JSON.stringify({ loss: loss.item(), weight: layer.weight.toArray(), bias: layer.bias.toArray() }));
+console.log(JSON.stringify({ loss: loss.item(), weight: layer.weight.tolist(), bias: layer.bias.tolist() }));
 `);
   return dir;
 }
