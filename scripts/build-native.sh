@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds the addon (build/native/cnnkit.node) against libtorch; incremental, so a second run does nothing.
+# It is also the package's npm install step and what `cnnkit setup` runs in a project where npm skipped that step.
 # LIBTORCH=/path/to/libtorch or LIBTORCH_USE_PYTORCH=1 choose another libtorch (see native/CMakeLists.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -35,4 +35,4 @@ fi
 
 bash scripts/build-native.sh
 npx tsc -p .
-chmod +x dist/src/cli/main.js  # the `cnnkit` bin
+chmod +x dist/src/cli/bin.js  # the `cnnkit` bin

@@ -14,6 +14,7 @@ import { tidy } from '../torch/scope.js';
 import { describeRecipe } from '../transforms/recipe.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/usage-error.js';
+import { StatusLine } from '../util/status-line.js';
 import { parseFlags, type FlagSpec } from './args.js';
 
 export const augmentFlags: FlagSpec = {
@@ -83,7 +84,7 @@ function writeCopies(flags: Flags): void {
   }
   const rows = ['source,copy,path,label'];
   const total = folder.samples.length * copies;
-  const tty = process.stderr.isTTY;
+  const status = new StatusLine(process.stderr);
   let done = 0;
   folder.samples.forEach(([source, label], i) => {
     const image = readImage(source);
@@ -95,13 +96,13 @@ function writeCopies(flags: Flags): void {
         tidy(() => saveImage(path, withRandom(new Random(seed, k, i), () => applyAll(recipe.sample, image), k), { quality: 95 }));
         rows.push([source, String(k), relative(out, path), folder.classes[label]].map(csvField).join(','));
         done++;
-        if (tty && (done % 20 === 0 || done === total)) process.stderr.write(`\raugment: ${done}/${total} images written\x1b[K`);
+        status.draw(() => `augment: ${done}/${total} images written`, done === total);
       }
     } finally {
       image.dispose();
     }
   });
-  if (tty) process.stderr.write('\n');
+  status.end();
   writeFileAtomic(join(out, 'manifest.csv'), [Buffer.from(`${rows.join('\n')}\n`)]);
   console.log(`wrote ${total} images (${copies} per image of ${folder.samples.length}) to ${out}, listed in ${join(out, 'manifest.csv')}`);
 }

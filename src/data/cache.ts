@@ -19,13 +19,14 @@ export function cachePath(dataset: string, version: string, split: string): stri
   return join(cacheHome(), 'datasets', `v${CACHE_VERSION}`, `${dataset}-${version}`, `${split}.idx`);
 }
 
-export interface LabeledImages {
+/** What the cache holds for one split: its images and labels as uint8 bytes. */
+export interface CachedSplit {
   images: Uint8Array;
   labels: Uint8Array;
 }
 
 /** The cached split, or null when there is none yet. */
-export function readCache(path: string): LabeledImages | null {
+export function readCache(path: string): CachedSplit | null {
   if (!existsSync(path)) return null;
   const bytes = readFileSync(path);
   const damaged = (what: string) => new Error(`the dataset cache ${path} is damaged (${what}); delete it and it is rebuilt on the next load`);
@@ -43,7 +44,7 @@ export function readCache(path: string): LabeledImages | null {
   return { images: images.data as Uint8Array, labels: labels.data as Uint8Array };
 }
 
-export function writeCache(path: string, { images, labels }: LabeledImages, imageShape: number[]): void {
+export function writeCache(path: string, { images, labels }: CachedSplit, imageShape: number[]): void {
   mkdirSync(dirname(path), { recursive: true });
   writeFileAtomic(path, [idxHeader([labels.length, ...imageShape]), images, idxHeader([labels.length]), labels]);
 }

@@ -99,16 +99,19 @@ async function encode({ data, shape, format, quality }: EncodeRequest): Promise<
   return image.toBuffer();
 }
 
-/** Several files decoded with a few in flight at once, so that libvips' threads overlap them; failures come back one by one. */
-async function decodeMany(paths: string[], options: DecodeOptions): Promise<(Decoded | { error: string })[]> {
-  const results: (Decoded | { error: string })[] = new Array(paths.length);
+/**
+ * `work` on every path with IN_FLIGHT at once, so that libvips' threads overlap them; a failure becomes `failed`'s
+ * value for that path alone. Results come back in the order of `paths`.
+ */
+async function eachInFlight<T>(paths: string[], work: (path: string) => Promise<T>, failed: (message: string) => T): Promise<T[]> {
+  const results: T[] = new Array(paths.length);
   let next = 0;
   const reader = async () => {
     for (let i = next++; i < paths.length; i = next++) {
       try {
-        results[i] = await decode(paths[i], options);
+        results[i] = await work(paths[i]);
       } catch (error) {
-        results[i] = { error: (error as Error).message ?? String(error) };
+        results[i] = failed((error as Error).message ?? String(error));
       }
     }
   };
@@ -116,22 +119,13 @@ async function decodeMany(paths: string[], options: DecodeOptions): Promise<(Dec
   return results;
 }
 
+/** Several files decoded at once; failures come back one by one. */
+const decodeMany = (paths: string[], options: DecodeOptions) =>
+  eachInFlight<Decoded | { error: string }>(paths, (path) => decode(path, options), (error) => ({ error }));
+
 /** For each file, null when its header reads as an image sharp can decode, or else why not. */
-async function check(paths: string[]): Promise<(string | null)[]> {
-  const results: (string | null)[] = new Array(paths.length).fill(null);
-  let next = 0;
-  const reader = async () => {
-    for (let i = next++; i < paths.length; i = next++) {
-      try {
-        await sharp(paths[i], { failOn: 'warning' }).metadata();
-      } catch (error) {
-        results[i] = (error as Error).message;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, reader));
-  return results;
-}
+const check = (paths: string[]) =>
+  eachInFlight<string | null>(paths, async (path) => (await sharp(path, { failOn: 'warning' }).metadata(), null), (error) => error);
 
 async function handle(request: ImageRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
   sharp ??= await loading.catch((error: Error) => {

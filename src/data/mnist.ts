@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { frombuffer, tensor } from '../torch/creation.js';
 import { keep, tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
-import { cachePath, readCache, writeCache, type LabeledImages } from './cache.js';
+import { cachePath, readCache, writeCache, type CachedSplit } from './cache.js';
 import { checkIndex, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 import { idxMagic, readIdx } from './idx.js';
 import { readPackage, splitByClass, findPackage, type PackageName } from './npm-packages.js';
@@ -114,7 +114,7 @@ export class FashionMNIST extends MNIST {
 }
 
 /** The split from the cache; on the first load, from the package, then cached (both splits at once). */
-function readNpmSplit(variant: Variant, train: boolean): LabeledImages {
+function readNpmSplit(variant: Variant, train: boolean): CachedSplit {
   const split = train ? 'train' : 'test';
   const { version } = findPackage(variant.package);
   const path = (s: string) => cachePath(variant.package, version, s);
@@ -130,7 +130,7 @@ function readNpmSplit(variant: Variant, train: boolean): LabeledImages {
 }
 
 /** The split's images and labels from IDX files, checked against each other. */
-function readIdxSplit(name: string, variant: Variant, root: string, train: boolean): LabeledImages {
+function readIdxSplit(name: string, variant: Variant, root: string, train: boolean): CachedSplit {
   const prefix = train ? 'train' : 't10k';
   const find = (base: string): string => {
     const folders = [root, join(root, variant.folder, 'raw')];

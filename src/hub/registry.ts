@@ -1,7 +1,8 @@
 // torchvision's published weights, as its weights API describes them (ResNet18_Weights.IMAGENET1K_V1 and so on):
 // where each file is, the hash prefix torch.hub checks, the preprocessing the accuracies were measured with, and meta.
 // The data is src/hub/torchvision-weights.json, made by scripts/make-weights-registry.py from torchvision itself.
-import { readFileSync } from 'node:fs';
+// Imported as a module, so the compiler copies it into the build and it ships with the package.
+import registryFile from './torchvision-weights.json' with { type: 'json' };
 
 /** torchvision's ImageClassification preset: resize the short side, center-crop, scale to [0, 1], normalize. */
 export interface WeightsTransforms {
@@ -59,8 +60,7 @@ let registry: Registry | undefined;
 
 function load(): Registry {
   if (registry) return registry;
-  const file = new URL('../../../src/hub/torchvision-weights.json', import.meta.url);
-  const data = JSON.parse(readFileSync(file, 'utf8')) as RegistryFile;
+  const data = registryFile as RegistryFile;
   const byModel = new Map<string, { enumName: string; defaultName: string; weights: Weights[] }>();
   for (const [model, entry] of Object.entries(data.models)) {
     const weights = entry.weights.map((w) => Object.freeze({

@@ -1,5 +1,8 @@
 // The zip container of torch.save: read (stored or deflated entries, ZIP64) and write (stored entries whose data
 // start on 64-byte boundaries, padded with the 'FB' extra field as PyTorch's writer does, so loaders can mmap them).
+// Kept by hand on purpose: npm's zip libraries either only read (yauzl) or only write (yazl), or read and write
+// without a say in where an entry's data starts (adm-zip, JSZip, fflate), and none pads entries to PyTorch's
+// 64-byte alignment; this file is the ~150 lines of the format that torch.save and torch.load use, on node:zlib.
 import { crc32, inflateRawSync } from 'node:zlib';
 
 const LOCAL_HEADER = 0x04034b50;

@@ -9,15 +9,22 @@ import type { NativeApi } from './native-api.js';
 export type { Handle, Index } from './native-api.js';
 
 function load(): NativeApi {
-  const path = process.env.CNNKIT_ADDON ?? fileURLToPath(new URL('../../../build/native/cnnkit.node', import.meta.url));
+  // The addon is built into build/native/ of the package root, in a clone as in node_modules/cnnkit.
+  const root = new URL('../../../', import.meta.url);
+  const path = process.env.CNNKIT_ADDON ?? fileURLToPath(new URL('build/native/cnnkit.node', root));
+  // A clone has scripts/setup.sh; an installed package (which ships only scripts/build-native.sh) has the `cnnkit setup` command.
+  const clone = existsSync(new URL('scripts/setup.sh', root));
+  const build = clone ? "run 'bash scripts/setup.sh' in the cnnkit folder" : "run 'npx cnnkit setup' in your project";
   if (!existsSync(path)) {
-    throw new Error(`cnnkit: the native addon ${path} is not built; run 'bash scripts/setup.sh' in the cnnkit folder`);
+    throw new Error(`cnnkit: the native addon ${path} is not built; ${build} to build it against libtorch` + (clone ? '' :
+      " (npm runs cnnkit's install step, which builds it, only where the project allows it; " +
+      "after 'npm install-scripts approve cnnkit', 'npm rebuild cnnkit' builds it too)"));
   }
   try {
     return createRequire(import.meta.url)(path) as NativeApi;
   } catch (error) {
     throw new Error(`cnnkit: the native addon ${path} failed to load (${(error as Error).message}); ` +
-      `rebuild it against the installed libtorch with 'bash scripts/setup.sh'`);
+      `${build} to rebuild it against the installed libtorch`);
   }
 }
 

@@ -1,4 +1,5 @@
 // Progress output: a live bar on a terminal, plain lines otherwise, JSON lines for scripts, or nothing.
+import { bar, StatusLine } from '../util/status-line.js';
 import type { EpochLogs } from './logs.js';
 
 export type ProgressMode = 'bar' | 'lines' | 'json' | 'quiet';
@@ -21,21 +22,16 @@ const clock = (seconds: number) => {
 };
 
 export class Progress {
-  private lastDraw = 0;
+  private readonly line: StatusLine;
 
-  constructor(readonly mode: ProgressMode = process.stdout.isTTY ? 'bar' : 'lines', private readonly out: NodeJS.WritableStream = process.stdout) {}
+  constructor(readonly mode: ProgressMode = process.stdout.isTTY ? 'bar' : 'lines', private readonly out: NodeJS.WritableStream = process.stdout) {
+    this.line = new StatusLine(out, mode === 'bar');
+  }
 
-  /** Redraws the bar (at most 10 times a second). */
+  /** Redraws the bar (at most 10 times a second, and always at an epoch's last batch). */
   batch(s: BatchStatus): void {
-    if (this.mode !== 'bar') return;
-    const now = Date.now();
-    if (now - this.lastDraw < 100 && s.batch < s.batches) return;
-    this.lastDraw = now;
-    const width = 24;
-    const filled = Math.round((width * s.batch) / s.batches);
-    const bar = '='.repeat(Math.max(0, filled - 1)) + (filled ? '>' : '') + ' '.repeat(width - filled);
-    this.out.write(`\repoch ${s.epoch}/${s.epochs} [${bar}] ${s.batch}/${s.batches}  loss ${s.loss.toFixed(4)}  acc ${(100 * s.accuracy).toFixed(1)}%  ` +
-      `${Math.round(s.imagesPerSecond)} img/s  ETA ${clock(s.secondsLeft)}\x1b[K`);
+    this.line.draw(() => `epoch ${s.epoch}/${s.epochs} ${bar(s.batch / s.batches)} ${s.batch}/${s.batches}  loss ${s.loss.toFixed(4)}  ` +
+      `acc ${(100 * s.accuracy).toFixed(1)}%  ${Math.round(s.imagesPerSecond)} img/s  ETA ${clock(s.secondsLeft)}`, s.batch >= s.batches);
   }
 
   epoch(logs: EpochLogs, epochs: number): void {
@@ -46,8 +42,9 @@ export class Progress {
     }
     const val = logs.val_loss === undefined ? '' : `  val_loss ${logs.val_loss.toFixed(4)}  val_acc ${(100 * logs.val_acc!).toFixed(2)}%`;
     const penalty = logs.penalty ? `  penalty ${logs.penalty.toFixed(4)}` : '';
-    this.out.write(`${this.mode === 'bar' ? '\r' : ''}epoch ${logs.epoch}/${epochs}  loss ${logs.train_loss.toFixed(4)}${penalty}  acc ${(100 * logs.train_acc).toFixed(2)}%${val}` +
-      `  lr ${logs.lr.toPrecision(3)}  ${logs.seconds.toFixed(1)} s${this.mode === 'bar' ? '\x1b[K' : ''}\n`);
+    this.line.clear();
+    this.out.write(`epoch ${logs.epoch}/${epochs}  loss ${logs.train_loss.toFixed(4)}${penalty}  acc ${(100 * logs.train_acc).toFixed(2)}%${val}` +
+      `  lr ${logs.lr.toPrecision(3)}  ${logs.seconds.toFixed(1)} s\n`);
   }
 
   message(text: string): void {
