@@ -22,15 +22,21 @@ function withNegativeValues(args: string[], spec: FlagSpec): string[] {
 }
 
 export function parseFlags(command: string, args: string[], spec: FlagSpec): Flags {
+  return parseCommandLine(command, args, spec).flags;
+}
+
+/** The flags, and with `operands` (their name for --help, e.g. 'IMAGE...') the arguments that are not flags. */
+export function parseCommandLine(command: string, args: string[], spec: FlagSpec, operands?: string): { flags: Flags; operands: string[] } {
   if (args.includes('--help') || args.includes('-h')) {
     const lines = Object.entries(spec).map(([name, s]) => `  --${name}${s.type === 'boolean' ? '' : ` <${s.type}>`}  ${s.about}`);
-    console.log([`usage: cnnkit ${command} [options]`, ...lines].join('\n'));
+    console.log([`usage: cnnkit ${command} [options]${operands ? ` ${operands}` : ''}`, ...lines].join('\n'));
     process.exit(0);
   }
   const options = Object.fromEntries(Object.entries(spec).map(([name, s]) => [name, { type: s.type === 'boolean' ? 'boolean' as const : 'string' as const }]));
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: withNegativeValues(args, spec), options, strict: true }));
+    ({ values, positionals } = parseArgs({ args: withNegativeValues(args, spec), options, strict: true, allowPositionals: operands !== undefined }));
   } catch (error) {
     const code = (error as { code?: string }).code;
     const arg = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '';
@@ -48,5 +54,5 @@ export function parseFlags(command: string, args: string[], spec: FlagSpec): Fla
     if (value === '' || !Number.isFinite(n)) throw new UsageError(`${command}: --${name} must be a number, got '${value}'`);
     out[name] = n;
   }
-  return out;
+  return { flags: out, operands: positionals };
 }

@@ -4,6 +4,7 @@ import { augment } from './augment.js';
 import { demo } from './demo.js';
 import { evaluateCommand } from './eval.js';
 import { info } from './info.js';
+import { predict } from './predict.js';
 import { setup } from './setup.js';
 import { train } from './train.js';
 import { UsageError } from '../util/usage-error.js';
@@ -12,7 +13,8 @@ const commands: Record<string, { run: (args: string[]) => void | Promise<void>; 
   demo: { run: demo, about: 'a short tour: tensors, autograd, and the lecture CNN trained on Fashion-MNIST (a few minutes)' },
   train: { run: train, about: 'train a model on a data set; writes a run folder with metrics, checkpoints and curves' },
   augment: { run: augment, about: 'augmented copies of an image folder, a preview grid of an augmentation recipe, or the recipe names (--list)' },
-  eval: { run: evaluateCommand, about: 'score a checkpoint on a test set: loss, accuracy, per-class accuracy, confusion matrix' },
+  eval: { run: evaluateCommand, about: 'score a run on labelled images: loss, accuracy, per-class accuracy, confusion matrix; --report writes report.html' },
+  predict: { run: predict, about: 'the classes of image files by a trained run: printed, as JSON or as a CSV in natural order of the file names' },
   setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
 };

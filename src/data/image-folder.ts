@@ -34,7 +34,7 @@ export function listFolder(root: string, where: string): string[] {
 }
 
 /** Image files under `folder`, at any depth, in torchvision's order (folders by path, files by name within each). */
-function imagesUnder(folder: string, extensions: string[]): string[] {
+export function imagesUnder(folder: string, extensions: readonly string[]): string[] {
   const found: [string, string][] = [];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir)) {

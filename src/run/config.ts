@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { ModelOptions } from '../models/index.js';
+import { datasetNames } from './datasets.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { optionName, type TrainOptions } from './options.js';
 
@@ -39,6 +40,11 @@ export function parseRunConfig(value: unknown, source: string): RunConfig {
   const { flags, ...rest } = config;
   const options = config.options ?? Object.fromEntries(Object.entries(flags ?? {}).map(([flag, v]) => [optionName(flag), v])) as TrainOptions;
   return { ...rest, options, modelOptions: config.modelOptions ?? {}, dataset: config.dataset ?? 'fashion-mnist' } as RunConfig;
+}
+
+/** Whether the run trained on a folder of images (its `dataset` is then the folder's name, not a named data set). */
+export function trainedOnImageFolder(config: RunConfig): boolean {
+  return typeof config.options.data === 'string' && config.options.dataset === undefined && !datasetNames().includes(config.dataset);
 }
 
 export function readRunConfig(dir: string): RunConfig {

@@ -6,10 +6,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { DataLoader } from '../data/dataloader.js';
-import type { Dataset } from '../data/dataset.js';
 import type { SkippedImage } from '../data/labelled-images.js';
-import { randomSplit } from '../data/random-split.js';
-import { Subset } from '../data/subset.js';
 import { weightsTransforms } from '../hub/preset.js';
 import { isWeightsFile } from '../hub/download.js';
 import { getModel, layerGroups, listModels } from '../models/index.js';
@@ -32,6 +29,7 @@ import { readRunConfig, writeRunConfig, type RunConfig } from './config.js';
 import { describeSkipped, holdsIdxFiles, openDataset, openImageFolder, skippedImages } from './datasets.js';
 import { flagName, positive, rate, type TrainOptions } from './options.js';
 import { fitStatistics, loadStatistics, readRecipe } from './recipe.js';
+import { trainValSplit } from './split.js';
 
 /** The options that go with a folder of images only. */
 const IMAGE_FOLDER_OPTIONS = ['labelsFromName', 'imageSize', 'strict', 'cacheImages'] as const;
@@ -141,16 +139,8 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   if (images && images.unmatched.length > 0) {
     console.error(`cnnkit: warning: --labels-from-name labels none of ${images.unmatched.length} image files, left out: ${images.unmatched.slice(0, 5).join(', ')}${images.unmatched.length > 5 ? ', …' : ''}`);
   }
-  let pool: Dataset = data.train;
-  if (options.limit !== undefined) {
-    const limit = Math.min(positive(options, 'limit', 1, true), data.train.length);
-    // A folder's samples are grouped by class, so its first N would be one class: take a seeded random N instead.
-    pool = images
-      ? randomSplit(data.train, [limit, data.train.length - limit], { seed })[0]
-      : new Subset(data.train, Int32Array.from({ length: limit }, (_, i) => i));
-  }
-  const valCount = Math.max(1, Math.round(pool.length * valFraction));
-  const [trainSet, valSet] = randomSplit(pool, [pool.length - valCount, valCount], { seed });
+  const limit = options.limit === undefined ? undefined : positive(options, 'limit', 1, true);
+  const [trainSet, valSet] = trainValSplit(data.train, { limit, valFraction, seed }, images !== null);
   // The recipe's per-sample steps augment the training images only; its fitted steps (featurewise, zca) are fitted on
   // them, saved with the run, and applied to the validation and test images too.
   const recipe = options.augment === undefined ? null : readRecipe('train', options.augment, data.classes.length);
