@@ -20,7 +20,6 @@ import { stack } from '../torch/functions.js';
 import { dispose, tidy } from '../torch/scope.js';
 import { Tensor } from '../torch/tensor.js';
 import { onDevice } from '../train/evaluate.js';
-import { Grayscale } from '../transforms/color.js';
 import { CenterCrop, Resize } from '../transforms/geometry.js';
 import type { Transform } from '../transforms/transform.js';
 import { UsageError } from '../util/usage-error.js';
@@ -220,7 +219,9 @@ export class Classifier {
     }
     let x = image.dtype === 'uint8' ? image.to('float32').div(255) : image.to('float32');
     if (x.shape[0] === 4) x = x.narrow(0, 0, 3); // alpha dropped, as decoding does
-    if (x.shape[0] !== channels) x = new Grayscale(channels as 1 | 3).forward(x);
+    if (channels === 3 && x.shape[0] === 1) x = x.repeat(3, 1, 1);
+    // PIL's ITU-R 601 luma, as decoding a colour file in 'gray' mode gives.
+    if (channels === 1 && x.shape[0] === 3) x = x.narrow(0, 0, 1).mul(19595 / 65536).add(x.narrow(0, 1, 1).mul(38470 / 65536)).add(x.narrow(0, 2, 1).mul(7471 / 65536));
     if (x.shape[1] !== height || x.shape[2] !== width) {
       // As decoding does: the shorter side scaled to fit, the centre cropped.
       const scale = Math.max(height / x.shape[1], width / x.shape[2]);
