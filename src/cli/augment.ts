@@ -15,7 +15,7 @@ import { stack } from '../torch/functions.js';
 import { dispose, tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { describeRecipe, parseRecipe, type Recipe, type RecipeStep } from '../transforms/recipe.js';
-import type { BatchTransform, Transform } from '../transforms/transform.js';
+import type { MixingTransform, Transform } from '../transforms/transform.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { parseFlags, type FlagSpec } from './args.js';
 import { openDataset } from './datasets.js';
@@ -125,7 +125,7 @@ function writeCopies(flags: Flags): void {
 const applyAll = (transforms: Transform[], x: Tensor): Tensor => transforms.reduce((y, t) => t.forward(y), x);
 
 /** The batch's inputs after the batch transforms. */
-function applyBatch(transforms: BatchTransform[], inputs: Tensor, targets: Tensor): Tensor {
+function applyBatch(transforms: MixingTransform[], inputs: Tensor, targets: Tensor): Tensor {
   return transforms.reduce((batch, t) => t.forward(batch, { epoch: 0 }), { inputs, targets }).inputs;
 }
 
@@ -211,7 +211,7 @@ async function preview(flags: Flags): Promise<void> {
   try {
     groups.forEach((group, g) => {
       const sample = group.steps.filter((s) => s.stage !== 'batch').map((s) => s.transform as Transform);
-      const batch = group.steps.filter((s) => s.stage === 'batch').map((s) => s.transform as BatchTransform);
+      const batch = group.steps.filter((s) => s.stage === 'batch').map((s) => s.transform as MixingTransform);
       const tiles: Tensor[][] = images.map(() => []);
       for (let v = 0; v < versions; v++) {
         // Version v of a group draws from (seed, group, version, row), the batch techniques from (seed, group, version).

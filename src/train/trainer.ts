@@ -10,7 +10,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { dispose, tidy } from '../torch/scope.js';
 import { getRngState, manualSeed, setRngState } from '../torch/runtime.js';
 import type { Tensor } from '../torch/tensor.js';
-import type { BatchTransform } from '../transforms/transform.js';
+import type { MixingTransform } from '../transforms/transform.js';
 import type { Callback } from './callback.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import type { EpochLogs } from './logs.js';
@@ -46,7 +46,7 @@ export interface TrainerOptions {
    * Applied in order to each training batch on the device, before the forward pass (mixup, cutmix, …); batch b of
    * epoch e draws from Random(seed, e, b), so a seeded run augments the same way every time. Not applied to validation.
    */
-  batchTransforms?: BatchTransform[];
+  batchTransforms?: MixingTransform[];
   callbacks?: Callback[];
   progress?: ProgressMode | Progress;
   /** Saved with checkpoints, so a run can be rebuilt from its files (model name and options, …). */

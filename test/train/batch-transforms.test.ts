@@ -8,12 +8,12 @@ import { TensorDataset } from '../../src/data/tensor-dataset.js';
 import { nn, torch } from '../../src/index.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { Trainer } from '../../src/train/index.js';
-import { BatchTransform, type BatchContext } from '../../src/transforms/transform.js';
+import { MixingTransform, type MixingContext } from '../../src/transforms/transform.js';
 
 /** Mixup written out: λ and the partner order from currentRandom(), soft targets N×2. Records what it saw. */
-class RecordingMix extends BatchTransform {
+class RecordingMix extends MixingTransform {
   readonly seen: { lambda: number; epoch: number | undefined; contextEpoch: number | undefined; model: unknown; size: number }[] = [];
-  forward(batch: Batch, context?: BatchContext): Batch {
+  forward(batch: Batch, context?: MixingContext): Batch {
     const random = currentRandom();
     const lambda = random.uniform();
     const n = batch.inputs.shape[0];
@@ -34,7 +34,7 @@ class RecordingMix extends BatchTransform {
 }
 
 /** Hands the batch on as it is. */
-class Identity extends BatchTransform {
+class Identity extends MixingTransform {
   forward(batch: Batch): Batch {
     return batch;
   }
@@ -53,7 +53,7 @@ const data = torch.tidy(() => {
   return new TensorDataset(torch.keep(images), torch.keep(labels));
 });
 
-function run(batchTransforms: BatchTransform[] | undefined, seed = 0) {
+function run(batchTransforms: MixingTransform[] | undefined, seed = 0) {
   torch.manualSeed(seed);
   const model = new nn.Sequential(new nn.Conv2d(1, 3, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(48, 2));
   const optimizer = new SGD(model.parameters(), { lr: 0.05 });
