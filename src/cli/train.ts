@@ -202,11 +202,11 @@ export async function train(args: string[]): Promise<void> {
   if (flags['early-stopping'] !== undefined) {
     callbacks.push(new EarlyStopping({ monitor, patience: positive(flags, 'early-stopping', 1, true), restoreBestWeights: true }));
   }
-  const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, regularizers, callbacks, seed, config, progress: mode, batchTransforms: recipe?.batch });
+  const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, regularizers, callbacks, seed, config, progress: mode, mixingTransforms: recipe?.batch });
   if (flags.resume) trainer.resume(join(out, 'last.safetensors'), [trainLoader]);
   trainer.progress.message(`training ${modelName} (${model.numParameters().toLocaleString('en-US')} parameters) on ${trainSet.length} ${datasetName} images, validating on ${valSet.length}; run folder ${out}`);
   const history = flags['fine-tune']
-    ? await fineTune(model, trainLoader, { epochs: epochs - 1, baseLr: (flags.lr as number | undefined) ?? 2e-3, validation: valLoader, regularizers, callbacks, seed, config, progress: mode, batchTransforms: recipe?.batch })
+    ? await fineTune(model, trainLoader, { epochs: epochs - 1, baseLr: (flags.lr as number | undefined) ?? 2e-3, validation: valLoader, regularizers, callbacks, seed, config, progress: mode, mixingTransforms: recipe?.batch })
     : await trainer.fit(trainLoader, { epochs, validation: valLoader });
   writeFileAtomic(join(out, 'learning-curves.svg'), [Buffer.from(learningCurvesSvg(history))]);
 

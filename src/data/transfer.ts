@@ -1,28 +1,28 @@
-// Values that cross between threads: tensors cannot, so they travel as typed arrays + shape + dtype; datasets and other
-// rebuildable objects (transforms) as their WorkerSpec.
+// Values that cross between threads: tensors cannot, so they travel as typed arrays + shape + dtype; datasets as their
+// WorkerSpec, and transforms as the spec their schema gives, rebuilt through the transforms' registry.
 import { frombuffer } from '../torch/creation.js';
 import type { DType, TypedArray } from '../torch/dtype.js';
 import { Tensor } from '../torch/tensor.js';
+import { isRebuildableTransform, rebuildTransform, transformSpec, type AnyTransform } from '../transforms/schema.js';
+import { isPlainObject } from '../util/checks.js';
 import { nameOf, type Dataset, type WorkerSpec } from './dataset.js';
 
 // Structured cloning drops symbols and prototypes, so packed values are tagged by key.
 const TENSOR = '__cnnkitTensor';
 const DATASET = '__cnnkitDataset';
+const TRANSFORM = '__cnnkitTransform';
 
 interface PackedTensor { [TENSOR]: { data: TypedArray; shape: number[]; dtype: DType } }
 /** A WorkerSpec whose arguments are packed, ready for postMessage. */
 export interface PackedSpec { module: string; name: string; args: unknown[] }
 interface PackedDataset { [DATASET]: PackedSpec }
+interface PackedTransform { [TRANSFORM]: PackedSpec }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype;
 const isDataset = (v: unknown): v is Dataset<unknown> =>
   v !== null && typeof v === 'object' && typeof (v as Dataset<unknown>).get === 'function' && typeof (v as Dataset<unknown>).length === 'number';
-const isRebuildable = (v: unknown): v is { workerSpec(): WorkerSpec } =>
-  v !== null && typeof v === 'object' && typeof (v as { workerSpec?: unknown }).workerSpec === 'function';
 
 /**
- * Replaces tensors (copied out), datasets and other objects with a workerSpec() (by their specs) inside arrays and plain objects.
+ * Replaces tensors (copied out), transforms and datasets (by their specs) inside arrays and plain objects.
  * When `transfer` is given, the copies' buffers are added to it, to be moved rather than copied by postMessage.
  */
 export function pack(value: unknown, transfer?: ArrayBuffer[]): unknown {
@@ -33,7 +33,8 @@ export function pack(value: unknown, transfer?: ArrayBuffer[]): unknown {
   }
   if (Array.isArray(value)) return value.map((v) => pack(v, transfer));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, pack(v, transfer)]));
-  if (isDataset(value) || isRebuildable(value)) return { [DATASET]: packSpec(value) };
+  if (isRebuildableTransform(value)) return { [TRANSFORM]: packTransform(value) } satisfies PackedTransform;
+  if (isDataset(value)) return { [DATASET]: packSpec(value) } satisfies PackedDataset;
   return value;
 }
 
@@ -45,14 +46,21 @@ export function checkWorkerSpec(dataset: Rebuildable): asserts dataset is { work
   }
 }
 
-/** A dataset or transform that may know how a worker thread rebuilds it. */
+/** A dataset that may know how a worker thread rebuilds it. */
 type Rebuildable = object & { workerSpec?(): WorkerSpec };
 
-/** The spec of a dataset (or transform) with its arguments packed. */
+const packArgs = (spec: WorkerSpec): PackedSpec => ({ module: spec.module, name: spec.name, args: pack(spec.args) as unknown[] });
+
+/** The spec of a dataset with its arguments packed. */
 export function packSpec(dataset: Rebuildable): PackedSpec {
   checkWorkerSpec(dataset);
-  const spec = dataset.workerSpec();
-  return { module: spec.module, name: spec.name, args: pack(spec.args) as unknown[] };
+  return packArgs(dataset.workerSpec());
+}
+
+/** The spec of a transform (from its schema) with its arguments packed. */
+export function packTransform(transform: object): PackedSpec {
+  if (!isRebuildableTransform(transform)) throw new TypeError(`${String(transform)} cannot be rebuilt in a worker thread: its class has no schema (transforms.defineTransform)`);
+  return packArgs(transformSpec(transform));
 }
 
 /** Tensors back from packed values, sharing the transferred memory without a copy. */
@@ -71,7 +79,7 @@ export function unpack(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unpack(v)]));
 }
 
-/** Rebuilds a dataset from its packed spec: imports its module, rebuilds nested datasets and tensors, and constructs it. */
+/** Rebuilds a dataset from its packed spec: imports its module, rebuilds nested datasets, transforms and tensors, and constructs it. */
 export async function buildDataset(spec: PackedSpec): Promise<Dataset<unknown>> {
   const exports = (await import(spec.module)) as Record<string, unknown>;
   const Class = exports[spec.name];
@@ -80,10 +88,16 @@ export async function buildDataset(spec: PackedSpec): Promise<Dataset<unknown>> 
   return new (Class as new (...a: unknown[]) => Dataset<unknown>)(...args);
 }
 
+/** Rebuilds a transform from its packed spec through the transforms' registry, with its nested transforms and tensors. */
+export async function buildTransform(spec: PackedSpec): Promise<AnyTransform> {
+  return rebuildTransform({ module: spec.module, name: spec.name, args: await Promise.all(spec.args.map(revive)) });
+}
+
 async function revive(value: unknown): Promise<unknown> {
   if (Array.isArray(value)) return Promise.all(value.map(revive));
   if (!isPlainObject(value)) return value;
   if (DATASET in value) return buildDataset((value as unknown as PackedDataset)[DATASET]);
+  if (TRANSFORM in value) return buildTransform((value as unknown as PackedTransform)[TRANSFORM]);
   if (TENSOR in value) return unpack(value);
   return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await revive(v)])));
 }

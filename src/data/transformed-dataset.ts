@@ -1,12 +1,15 @@
 // A dataset seen through a per-sample transform of its inputs: augmentation for datasets that take no transform option.
 import { tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
+import { isRebuildableTransform } from '../transforms/schema.js';
 import { checkIndex, nameOf, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 
-/** What a sample's input goes through: a transform (transforms.Compose, transforms.RandomErasing, …). */
+/**
+ * What a sample's input goes through: a transform (transforms.Compose, transforms.RandomErasing, …). Worker threads
+ * can rebuild it when its class has a schema (transforms.defineTransform).
+ */
 export interface InputTransform {
   forward(input: Tensor): Tensor;
-  workerSpec?(): WorkerSpec;
 }
 
 export class TransformedDataset implements Dataset<Sample> {
@@ -35,7 +38,7 @@ export class TransformedDataset implements Dataset<Sample> {
 
   /** Present when both the dataset and the transform can be rebuilt in a worker. */
   get workerSpec(): (() => WorkerSpec) | undefined {
-    if (typeof this.dataset.workerSpec !== 'function' || typeof this.transform.workerSpec !== 'function') return undefined;
+    if (typeof this.dataset.workerSpec !== 'function' || !isRebuildableTransform(this.transform)) return undefined;
     return () => ({ module: import.meta.url, name: 'TransformedDataset', args: [this.dataset, this.transform] });
   }
 

@@ -46,7 +46,7 @@ export interface TrainerOptions {
    * Applied in order to each training batch on the device, before the forward pass (mixup, cutmix, …); batch b of
    * epoch e draws from Random(seed, e, b), so a seeded run augments the same way every time. Not applied to validation.
    */
-  batchTransforms?: MixingTransform[];
+  mixingTransforms?: MixingTransform[];
   callbacks?: Callback[];
   progress?: ProgressMode | Progress;
   /** Saved with checkpoints, so a run can be rebuilt from its files (model name and options, …). */
@@ -74,9 +74,9 @@ export class Trainer {
     this.loss = options.loss ?? defaultLoss;
     this.progress = options.progress instanceof Progress ? options.progress : new Progress(options.progress);
     if (options.device) this.model.to(options.device);
-    const batchTransforms = options.batchTransforms ?? [];
-    if (!Array.isArray(batchTransforms) || batchTransforms.some((t) => typeof t?.forward !== 'function')) {
-      throw new TypeError(`Trainer: batchTransforms must be an array of batch transforms (Mixup, CutMix, …), got ${String(batchTransforms)}`);
+    const mixingTransforms = options.mixingTransforms ?? [];
+    if (!Array.isArray(mixingTransforms) || mixingTransforms.some((t) => typeof t?.forward !== 'function')) {
+      throw new TypeError(`Trainer: mixingTransforms must be an array of mixing transforms (Mixup, CutMix, …), got ${String(mixingTransforms)}`);
     }
   }
 
@@ -169,7 +169,7 @@ export class Trainer {
 
   /** The batch after the batch transforms, with epoch and batch index 0-based as the DataLoader counts them. */
   private transformBatch(batch: Batch, epoch: number, batchIndex: number): Batch {
-    const transforms = this.options.batchTransforms ?? [];
+    const transforms = this.options.mixingTransforms ?? [];
     if (transforms.length === 0) return batch;
     this.batchSeed ??= this.options.seed ?? seedFromTorch();
     const context = { model: this.model, epoch: epoch - 1 };
