@@ -4,10 +4,11 @@ import { dirname, join } from 'node:path';
 
 import { DataLoader } from '../data/dataloader.js';
 import type { Dataset } from '../data/dataset.js';
+import { transformDataset } from '../data/transformed-dataset.js';
 import { getModel, type ModelOptions } from '../models/index.js';
 import { dispose } from '../torch/scope.js';
 import { load } from '../torch/serialization.js';
-import { loadFittedStateDict, transformDataset } from '../transforms/recipe.js';
+import { loadFittedStateDict } from '../transforms/recipe.js';
 import { evaluate, loadCheckpoint } from '../train/index.js';
 import { parseFlags } from './args.js';
 import { readRecipe } from './augment.js';

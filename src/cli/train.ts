@@ -8,6 +8,7 @@ import { DataLoader } from '../data/dataloader.js';
 import type { Dataset } from '../data/dataset.js';
 import { randomSplit } from '../data/random-split.js';
 import { Subset } from '../data/subset.js';
+import { transformDataset } from '../data/transformed-dataset.js';
 import { listModels } from '../models/index.js';
 import type { Module } from '../nn/module.js';
 import { l1, l2, type Regularizer } from '../nn/regularizers.js';
@@ -16,7 +17,7 @@ import { CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, StepLR } from '../opt
 import { manualSeed, setNumThreads } from '../torch/runtime.js';
 import { dispose } from '../torch/scope.js';
 import { load, save } from '../torch/serialization.js';
-import { fittedStateDict, loadFittedStateDict, transformDataset } from '../transforms/recipe.js';
+import { fittedStateDict, loadFittedStateDict } from '../transforms/recipe.js';
 import { CSVLogger, EarlyStopping, learningCurvesSvg, loadCheckpoint, ModelCheckpoint, Trainer, type Callback, type Scheduler } from '../train/index.js';
 import { fineTune } from '../train/fine-tune.js';
 import { writeFileAtomic } from '../util/atomic-write.js';

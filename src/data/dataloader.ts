@@ -5,8 +5,7 @@ import { defaultCollate, importCollate, type CollateFn, type CollateRef } from '
 import { loadBatch, loadError, LoadFailure } from './load-batch.js';
 import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
 import { checkSeed, Random, seedFromTorch } from '../torch/random.js';
-import { isRebuildableTransform } from '../transforms/schema.js';
-import { checkWorkerSpec, packSpec, packTransform, unpack } from './transfer.js';
+import { checkWorkerSpec, pack, packSpec, unpack } from './transfer.js';
 import type { InputTransform } from './transformed-dataset.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -91,8 +90,8 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     }
     if (this.numWorkers > 0) {
       checkWorkerSpec(dataset);
-      if (this.collatedTransform && !isRebuildableTransform(this.collatedTransform)) {
-        throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, collatedTransform must reach the worker threads: give a transforms.Transform whose class has a schema (transforms.defineTransform)`);
+      if (this.collatedTransform && typeof this.collatedTransform.workerSpec !== 'function') {
+        throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, collatedTransform must reach the worker threads: give an object with workerSpec() (a transforms.Transform)`);
       }
       if (typeof this.collate === 'function' && this.collate !== (defaultCollate as unknown)) {
         throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, collate must reach the worker threads, which a function cannot; ` +
@@ -145,7 +144,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     const { epoch, batches } = this.nextEpoch();
     if (batches.length === 0) return;
     const pool = this.pool ?? new WorkerPool(
-      { dataset: packSpec(this.dataset), collate: ref, collatedTransform: this.collatedTransform ? packTransform(this.collatedTransform) : null },
+      { dataset: packSpec(this.dataset), collate: ref, collatedTransform: this.collatedTransform ? pack(this.collatedTransform) : null },
       this.persistentWorkers ? this.numWorkers : Math.min(this.numWorkers, batches.length), nameOf(this.dataset));
     this.pool = null;
     const closes = this.closes;

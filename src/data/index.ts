@@ -1,7 +1,7 @@
 // The data area: datasets, splits, the DataLoader (with worker threads), MNIST / Fashion-MNIST, and images from disk.
 export type { Batch, Dataset, Sample, WorkerSpec } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
-export { TransformedDataset, type InputTransform } from './transformed-dataset.js';
+export { transformDataset, TransformedDataset, type InputTransform } from './transformed-dataset.js';
 export { Subset } from './subset.js';
 export { randomSplit } from './random-split.js';
 export { currentEpoch, currentRandom, Random, withRandom } from '../torch/random.js';

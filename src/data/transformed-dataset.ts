@@ -1,15 +1,17 @@
 // A dataset seen through a per-sample transform of its inputs: augmentation for datasets that take no transform option.
 import { tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
-import { isRebuildableTransform } from '../transforms/schema.js';
+import { Compose } from '../transforms/containers.js';
+import type { Transform } from '../transforms/transform.js';
 import { checkIndex, nameOf, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 
 /**
  * What a sample's input goes through: a transform (transforms.Compose, transforms.RandomErasing, …). Worker threads
- * can rebuild it when its class has a schema (transforms.defineTransform).
+ * rebuild a transforms.Transform through its class's schema, another object through its own workerSpec().
  */
 export interface InputTransform {
   forward(input: Tensor): Tensor;
+  workerSpec?(): WorkerSpec;
 }
 
 export class TransformedDataset implements Dataset<Sample> {
@@ -38,11 +40,17 @@ export class TransformedDataset implements Dataset<Sample> {
 
   /** Present when both the dataset and the transform can be rebuilt in a worker. */
   get workerSpec(): (() => WorkerSpec) | undefined {
-    if (typeof this.dataset.workerSpec !== 'function' || !isRebuildableTransform(this.transform)) return undefined;
+    if (typeof this.dataset.workerSpec !== 'function' || typeof this.transform.workerSpec !== 'function') return undefined;
     return () => ({ module: import.meta.url, name: 'TransformedDataset', args: [this.dataset, this.transform] });
   }
 
   toString(): string {
     return `TransformedDataset(${nameOf(this.dataset)}, ${String(this.transform)})`;
   }
+}
+
+/** The dataset with its inputs through the transforms (one Compose of them), or the dataset itself when there are none. */
+export function transformDataset(dataset: Dataset<Sample>, steps: Transform[]): Dataset<Sample> {
+  if (steps.length === 0) return dataset;
+  return new TransformedDataset(dataset, steps.length === 1 ? steps[0] : new Compose(steps));
 }

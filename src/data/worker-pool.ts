@@ -27,7 +27,8 @@ const GRACE_MS = 5000;
 export interface PoolSpec {
   dataset: PackedSpec;
   collate: CollateRef | null;
-  collatedTransform: PackedSpec | null;
+  /** As pack() gives it. */
+  collatedTransform: unknown;
 }
 
 type Reply = { fatal: Error } | { id: number; value: unknown } | { id: number; at: LoadStage; error: Error };

@@ -7,8 +7,7 @@ import { tidy } from '../torch/scope.js';
 import { defaultCollate, importCollate, type CollateFn } from './collate.js';
 import type { Dataset } from './dataset.js';
 import { loadBatch, LoadFailure, type LoadStage } from './load-batch.js';
-import { Transform } from '../transforms/transform.js';
-import { buildDataset, buildTransform, pack } from './transfer.js';
+import { buildDataset, pack, rebuild } from './transfer.js';
 import type { InputTransform } from './transformed-dataset.js';
 import type { PoolSpec } from './worker-pool.js';
 
@@ -18,16 +17,17 @@ const STOP = Symbol('stop');
 /** A plain Error with the original's name, message and stack: some errors (a DataCloneError) lose their message on the way. */
 const asError = (e: unknown): Error => Object.assign(new Error(e instanceof Error ? e.message : String(e)), e instanceof Error ? { name: e.name, stack: e.stack } : {});
 
-/** The collated transform runs on the batch's inputs, so it is a per-image Transform (not a mixing one). */
-function perImage(transform: unknown): Transform {
-  if (!(transform instanceof Transform)) throw new TypeError(`DataLoader: collatedTransform must be a per-image transforms.Transform, got ${String(transform)}`);
+/** The rebuilt collated transform, checked as the DataLoader checked it on the main thread. */
+function inputTransform(transform: unknown): InputTransform {
+  const isInputTransform = (t: unknown): t is InputTransform => typeof (t as Partial<InputTransform> | null)?.forward === 'function';
+  if (!isInputTransform(transform)) throw new TypeError(`DataLoader: collatedTransform rebuilt in the worker has no forward(inputs), got ${String(transform)}`);
   return transform;
 }
 
 const ready: Promise<[Dataset<unknown>, CollateFn<unknown, unknown>, InputTransform | null]> = Promise.all([
   buildDataset(spec.dataset),
   spec.collate ? importCollate<unknown, unknown>(spec.collate) : (defaultCollate as CollateFn<unknown, unknown>),
-  spec.collatedTransform ? buildTransform(spec.collatedTransform).then(perImage) : null,
+  spec.collatedTransform ? rebuild(spec.collatedTransform).then(inputTransform) : null,
 ]);
 ready.catch((error) => port.postMessage({ fatal: asError(error) }));
 

@@ -215,7 +215,7 @@ export class AdversarialErasing extends MixingTransform {
 }
 
 defineTransform(AdversarialErasing, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'adversarialErasing', shorthand: ['threshold'] },
   options: {
     threshold: { kind: 'number' }, mode: { kind: 'string' }, layer: { kind: 'string', show: (v?: string) => v || undefined },
     fill: { kind: 'value', show: (v: number | number[] | 'mean') => (v === 'mean' ? v : show.fill(v)) }, p: { kind: 'number' },

@@ -276,22 +276,22 @@ export class CLAHE extends RandomKernelTransform {
 
 const p = { p: { kind: 'number' } } as const;
 const jitter = { kind: 'range', show: (r: [number, number] | null) => (r === null ? 'None' : show.floatTuple(r)) } as const;
-defineTransform(ColorJitter, { module: import.meta.url, options: { brightness: jitter, contrast: jitter, saturation: jitter, hue: jitter } });
+defineTransform(ColorJitter, { module: import.meta.url, recipe: { name: 'colorJitter', shorthand: ['brightness', 'contrast', 'saturation', 'hue'] }, options: { brightness: jitter, contrast: jitter, saturation: jitter, hue: jitter } });
 defineTransform(Grayscale, { module: import.meta.url, positional: ['numOutputChannels'], options: { numOutputChannels: { kind: 'integer' } } });
-defineTransform(RandomGrayscale, { module: import.meta.url, positional: ['p'], options: p });
+defineTransform(RandomGrayscale, { module: import.meta.url, recipe: { name: 'grayscale', shorthand: ['p'] }, positional: ['p'], options: p });
 defineTransform(GaussianBlur, {
-  module: import.meta.url, positional: ['kernelSize', 'sigma'], options: { kernelSize: { kind: 'size', show: show.tuple }, sigma: { kind: 'range', show: show.floatTuple } },
+  module: import.meta.url, recipe: { name: 'gaussianBlur', shorthand: ['kernelSize'], defaults: { kernelSize: 3 } }, positional: ['kernelSize', 'sigma'], options: { kernelSize: { kind: 'size', show: show.tuple }, sigma: { kind: 'range', show: show.floatTuple } },
 });
 defineTransform(GaussianNoise, {
-  module: import.meta.url, options: { sigma: { kind: 'number' }, mean: { kind: 'number' }, clip: { kind: 'boolean' } }, printOrder: ['mean', 'sigma', 'clip'],
+  module: import.meta.url, recipe: { name: 'gaussianNoise', shorthand: ['sigma'] }, options: { sigma: { kind: 'number' }, mean: { kind: 'number' }, clip: { kind: 'boolean' } }, printOrder: ['mean', 'sigma', 'clip'],
 });
 defineTransform(Normalize, {
   module: import.meta.url, positional: ['mean', 'std', 'inplace'],
   options: { mean: { kind: 'numbers', show: show.floatList }, std: { kind: 'numbers', show: show.floatList }, inplace: { kind: 'boolean', show: false } },
 });
 defineTransform(ToDtype, { module: import.meta.url, positional: ['dtype'], options: { dtype: { kind: 'string', show: (v: string) => `torch.${v}` }, scale: { kind: 'boolean' } } });
-defineTransform(RandomEqualize, { module: import.meta.url, positional: ['p'], options: p });
-defineTransform(RandomAutocontrast, { module: import.meta.url, positional: ['p'], options: p });
+defineTransform(RandomEqualize, { module: import.meta.url, recipe: { name: 'equalize', shorthand: ['p'] }, positional: ['p'], options: p });
+defineTransform(RandomAutocontrast, { module: import.meta.url, recipe: { name: 'autocontrast', shorthand: ['p'] }, positional: ['p'], options: p });
 defineTransform(RandomInvert, { module: import.meta.url, positional: ['p'], options: p });
 // torchvision prints these three without a space after the comma.
 defineTransform(RandomPosterize, { module: import.meta.url, positional: ['bits', 'p'], options: { bits: { kind: 'integer' }, ...p }, separator: ',' });
@@ -299,4 +299,4 @@ defineTransform(RandomSolarize, { module: import.meta.url, positional: ['thresho
 defineTransform(RandomAdjustSharpness, {
   module: import.meta.url, positional: ['sharpnessFactor', 'p'], options: { sharpnessFactor: { kind: 'number', show: String }, ...p }, separator: ',',
 });
-defineTransform(CLAHE, { module: import.meta.url, options: { clipLimit: { kind: 'number' }, tileGridSize: { kind: 'size', show: show.tuple }, ...p } });
+defineTransform(CLAHE, { module: import.meta.url, recipe: { name: 'clahe', shorthand: ['clipLimit'] }, options: { clipLimit: { kind: 'number' }, tileGridSize: { kind: 'size', show: show.tuple }, ...p } });

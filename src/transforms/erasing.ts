@@ -336,26 +336,26 @@ export class GridMask extends Transform {
 
 const fill = { kind: 'numbers', show: show.fill } as const;
 defineTransform(RandomErasing, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'randomErasing', shorthand: ['p'] },
   options: {
     p: { kind: 'number' }, scale: { kind: 'range', show: show.floatTuple }, ratio: { kind: 'range', show: show.floatTuple },
     value: { kind: 'value', show: (v: Fill | 'random') => (v === 'random' ? v : show.fill(v)) }, inplace: { kind: 'boolean' },
   },
 });
 defineTransform(Cutout, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'cutout', shorthand: ['length'] },
   options: { length: { kind: 'integer' }, nHoles: { kind: 'integer' }, p: { kind: 'number' }, fill },
   printOrder: ['nHoles', 'length', 'p', 'fill'],
 });
 defineTransform(HideAndSeek, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'hideAndSeek', shorthand: ['hideProb'] },
   options: { hideProb: { kind: 'number' }, gridSizes: { kind: 'list', show: show.list }, referenceSize: { kind: 'integer' }, fill },
   printOrder: ['gridSizes', 'hideProb', 'referenceSize', 'fill'],
 });
 /** GridMask prints its periods only when one is set (`auto` for the other). */
 const period = (value: number | undefined, t: GridMask) => (t.dMin === undefined && t.dMax === undefined ? undefined : String(value ?? 'auto'));
 defineTransform(GridMask, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'gridMask', shorthand: ['p'] },
   options: {
     p: { kind: 'number' }, dMin: { kind: 'integer', show: period }, dMax: { kind: 'integer', show: period }, ratio: { kind: 'number' },
     rotate: { kind: 'number' }, mode: { kind: 'integer' }, rampEpochs: { kind: 'integer' }, fill,

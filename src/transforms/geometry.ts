@@ -311,8 +311,8 @@ export class RandomAffine extends Transform {
 }
 
 const p = { p: { kind: 'number' } } as const;
-defineTransform(RandomHorizontalFlip, { module: import.meta.url, positional: ['p'], options: p });
-defineTransform(RandomVerticalFlip, { module: import.meta.url, positional: ['p'], options: p });
+defineTransform(RandomHorizontalFlip, { module: import.meta.url, recipe: { name: 'hflip', shorthand: ['p'] }, positional: ['p'], options: p });
+defineTransform(RandomVerticalFlip, { module: import.meta.url, recipe: { name: 'vflip', shorthand: ['p'] }, positional: ['p'], options: p });
 defineTransform(Resize, {
   module: import.meta.url, positional: ['size'],
   options: { size: { kind: 'size', show: show.size }, interpolation: { kind: 'string' }, maxSize: { kind: 'integer', show: (v?: number) => String(v ?? 'None') }, antialias: { kind: 'boolean' } },
@@ -324,7 +324,7 @@ defineTransform(Pad, {
   options: { padding: { kind: 'numbers', show: padding }, fill: { kind: 'number', show: String }, paddingMode: { kind: 'string' } },
 });
 defineTransform(RandomCrop, {
-  module: import.meta.url, positional: ['size'],
+  module: import.meta.url, recipe: { name: 'randomCrop', shorthand: ['size'] }, positional: ['size'],
   options: {
     size: { kind: 'size', show: show.size }, padding: { kind: 'numbers', show: (v?: number | number[]) => (v === undefined ? 'None' : padding(v)) },
     padIfNeeded: { kind: 'boolean', show: false }, fill: { kind: 'number', show: false }, paddingMode: { kind: 'string', show: false },
@@ -332,7 +332,7 @@ defineTransform(RandomCrop, {
 });
 const round4 = (values: number[]) => show.floatTuple(values.map((v) => Math.round(v * 1e4) / 1e4));
 defineTransform(RandomResizedCrop, {
-  module: import.meta.url, positional: ['size'],
+  module: import.meta.url, recipe: { name: 'randomResizedCrop', shorthand: ['size'] }, positional: ['size'],
   options: {
     size: { kind: 'size', show: show.size }, scale: { kind: 'range', show: round4 }, ratio: { kind: 'range', show: round4 },
     interpolation: { kind: 'string' }, antialias: { kind: 'boolean' },
@@ -341,14 +341,14 @@ defineTransform(RandomResizedCrop, {
 const center = { show: (v?: number[]) => (v ? show.list(v) : undefined) };
 const fill = { kind: 'numbers', show: show.fill } as const;
 defineTransform(RandomRotation, {
-  module: import.meta.url, positional: ['degrees'],
+  module: import.meta.url, recipe: { name: 'rotate', shorthand: ['degrees'] }, positional: ['degrees'],
   options: { degrees: { kind: 'range', show: show.floatList }, expand: { kind: 'boolean' }, interpolation: { kind: 'string' }, fill, center },
   printOrder: ['degrees', 'interpolation', 'expand', 'center', 'fill'],
 });
 /** RandomAffine prints only what differs from no change, as torchvision. */
 const ifSet = (print: (v: number[]) => string) => (v?: number[]) => (v ? print(v) : undefined);
 defineTransform(RandomAffine, {
-  module: import.meta.url, positional: ['degrees'],
+  module: import.meta.url, recipe: { name: 'affine', shorthand: ['degrees'], aliases: { rotate: 'degrees' }, defaults: { degrees: 0 } }, positional: ['degrees'],
   options: {
     degrees: { kind: 'range', show: show.floatList }, translate: { kind: 'pair', show: ifSet(show.floatTuple) }, scale: { kind: 'range', show: ifSet(show.floatTuple) },
     shear: { kind: 'range', show: ifSet(show.floatList) }, interpolation: { kind: 'string', show: (v: string) => (v === 'nearest' ? undefined : v) },

@@ -333,14 +333,14 @@ function quadrants(cy: number, cx: number, height: number, width: number): [numb
 /** The options every mixing technique has; batch techniques turn class indices into N×numClasses probabilities. */
 const common = { p: { kind: 'number' }, mode: { kind: 'string' }, numClasses: { kind: 'integer' }, labelSmoothing: { kind: 'number' } } as const;
 const printedCommon = ['p', 'mode', 'labelSmoothing', 'numClasses'];
-defineTransform(Mixup, { module: import.meta.url, options: { alpha: { kind: 'number' }, ...common }, printOrder: ['alpha', ...printedCommon] });
-defineTransform(CutMix, { module: import.meta.url, options: { alpha: { kind: 'number' }, ...common }, printOrder: ['alpha', ...printedCommon] });
+defineTransform(Mixup, { module: import.meta.url, recipe: { name: 'mixup', shorthand: ['alpha'] }, options: { alpha: { kind: 'number' }, ...common }, printOrder: ['alpha', ...printedCommon] });
+defineTransform(CutMix, { module: import.meta.url, recipe: { name: 'cutmix', shorthand: ['alpha'] }, options: { alpha: { kind: 'number' }, ...common }, printOrder: ['alpha', ...printedCommon] });
 defineTransform(MixupCutmix, {
-  module: import.meta.url, options: { mixupAlpha: { kind: 'number' }, cutmixAlpha: { kind: 'number' }, switchProb: { kind: 'number' }, ...common },
+  module: import.meta.url, recipe: { name: 'mixupCutmix' }, options: { mixupAlpha: { kind: 'number' }, cutmixAlpha: { kind: 'number' }, switchProb: { kind: 'number' }, ...common },
   printOrder: ['mixupAlpha', 'cutmixAlpha', 'switchProb', ...printedCommon],
 });
 defineTransform(Mosaic, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'mosaic', shorthand: ['p'] },
   options: { p: { kind: 'number' }, centerRange: { kind: 'range', show: show.floatTuple }, numClasses: { kind: 'integer' }, labelSmoothing: { kind: 'number' } },
   printOrder: ['p', 'centerRange', 'labelSmoothing', 'numClasses'],
 });

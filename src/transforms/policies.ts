@@ -276,11 +276,11 @@ export class TrivialAugmentWide extends Policy {
 const fill = { kind: 'numbers', show: (v?: Fill) => (v === undefined ? 'None' : show.fill(v)) } as const;
 const interpolation = { kind: 'string', show: (mode: GridInterpolation) => `InterpolationMode.${mode.toUpperCase()}` } as const;
 defineTransform(AutoAugment, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'autoAugment', shorthand: ['policy'] },
   options: { policy: { kind: 'string', show: (v: string) => `AutoAugmentPolicy.${v.toUpperCase()}` }, interpolation: { ...interpolation, show: false }, fill },
 });
 defineTransform(RandAugment, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'randAugment', shorthand: ['numOps', 'magnitude'] },
   options: { numOps: { kind: 'integer' }, magnitude: { kind: 'integer' }, numMagnitudeBins: { kind: 'integer' }, interpolation, fill },
 });
-defineTransform(TrivialAugmentWide, { module: import.meta.url, options: { numMagnitudeBins: { kind: 'integer' }, interpolation, fill } });
+defineTransform(TrivialAugmentWide, { module: import.meta.url, recipe: { name: 'trivialAugment' }, options: { numMagnitudeBins: { kind: 'integer' }, interpolation, fill } });

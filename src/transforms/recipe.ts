@@ -2,33 +2,26 @@
 // Each name maps to a transform class, whose schema (schema.ts) gives the parameters with torchvision's option names and
 // how each is read; per-sample techniques keep the recipe's order,
 // batch techniques (mixup, cutmix, …) run after collation, in their own order.
-import type { Dataset, Sample } from '../data/dataset.js';
-import { TransformedDataset } from '../data/transformed-dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import type { Tensor } from '../torch/tensor.js';
 import { AdversarialErasing } from './adversarial-erasing.js';
 import { CLAHE, ColorJitter, GaussianBlur, GaussianNoise, RandomAutocontrast, RandomEqualize, RandomGrayscale } from './color.js';
-import { Compose } from './containers.js';
 import { Cutout, GridMask, HideAndSeek, RandomErasing } from './erasing.js';
 import { RandomAffine, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, RandomRotation, RandomVerticalFlip } from './geometry.js';
 import { CutMix, Mixup, MixupCutmix, Mosaic } from './mixing.js';
 import { AutoAugment, RandAugment, TrivialAugmentWide } from './policies.js';
 import { FeaturewiseStandardization, ZCAWhitening } from './statistics.js';
 import { MixStyle, StyleAugment } from './style.js';
-import { constructorArgs, schemaOf, type AnyTransform, type ParameterKind, type TransformClass, type TransformSchema } from './schema.js';
+import { constructorArgs, schemaOf, type AnyTransform, type ParameterKind, type RecipeSchema, type TransformClass, type TransformSchema } from './schema.js';
 import { MixingTransform, type Transform } from './transform.js';
 
 /** Where a technique runs: on each sample in the loader, on collated batches, or per sample after fitting on the training set. */
 export type RecipeStage = 'sample' | 'batch' | 'fitted';
 
-/** A recipe name's technique: the class (whose schema gives the parameters, their kinds and the constructor's form) and the recipe's own shorthands. */
-interface RecipeEntry {
+/** A recipe name's technique: the class and its schema, which gives the parameters, their kinds, the constructor's form and the recipe's shorthands. */
+interface RecipeEntry extends RecipeSchema {
   Class: TransformClass;
-  /** The parameters that values given without a name fill, in order: `mixup(0.2)` is `mixup(alpha=0.2)`. */
-  positional?: string[];
-  /** Other names of parameters: affine's `rotate` is its `degrees`. */
-  aliases?: Record<string, string>;
-  /** Options the recipe sets where the class has no default. */
-  defaults?: Record<string, unknown>;
+  schema: TransformSchema;
 }
 
 /** A transform fitted on the training images (featurewise, zca); its statistics are saved with a run and loaded for evaluation. */
@@ -59,44 +52,23 @@ export interface Recipe {
   fitted: FittedTransform[];
 }
 
-const registry: Record<string, RecipeEntry> = {
-  hflip: { Class: RandomHorizontalFlip, positional: ['p'] },
-  vflip: { Class: RandomVerticalFlip, positional: ['p'] },
-  rotate: { Class: RandomRotation, positional: ['degrees'] },
-  affine: { Class: RandomAffine, positional: ['degrees'], aliases: { rotate: 'degrees' }, defaults: { degrees: 0 } },
-  randomResizedCrop: { Class: RandomResizedCrop, positional: ['size'] },
-  randomCrop: { Class: RandomCrop, positional: ['size'] },
-  colorJitter: { Class: ColorJitter, positional: ['brightness', 'contrast', 'saturation', 'hue'] },
-  grayscale: { Class: RandomGrayscale, positional: ['p'] },
-  gaussianBlur: { Class: GaussianBlur, positional: ['kernelSize'], defaults: { kernelSize: 3 } },
-  gaussianNoise: { Class: GaussianNoise, positional: ['sigma'] },
-  equalize: { Class: RandomEqualize, positional: ['p'] },
-  clahe: { Class: CLAHE, positional: ['clipLimit'] },
-  autocontrast: { Class: RandomAutocontrast, positional: ['p'] },
-  featurewise: { Class: FeaturewiseStandardization, positional: ['mode'] },
-  zca: { Class: ZCAWhitening, positional: ['epsilon'] },
-  randomErasing: { Class: RandomErasing, positional: ['p'] },
-  cutout: { Class: Cutout, positional: ['length'] },
-  hideAndSeek: { Class: HideAndSeek, positional: ['hideProb'] },
-  gridMask: { Class: GridMask, positional: ['p'] },
-  mixup: { Class: Mixup, positional: ['alpha'] },
-  cutmix: { Class: CutMix, positional: ['alpha'] },
-  mixupCutmix: { Class: MixupCutmix },
-  mosaic: { Class: Mosaic, positional: ['p'] },
-  adversarialErasing: { Class: AdversarialErasing, positional: ['threshold'] },
-  styleAugment: { Class: StyleAugment, positional: ['alpha'] },
-  mixStyle: { Class: MixStyle, positional: ['p'] },
-  autoAugment: { Class: AutoAugment, positional: ['policy'] },
-  randAugment: { Class: RandAugment, positional: ['numOps', 'magnitude'] },
-  trivialAugment: { Class: TrivialAugmentWide },
-};
+// The classes of the recipe language, in the order `cnnkit augment --list` shows them; their schemas name them.
+const recipeClasses: TransformClass[] = [
+  RandomHorizontalFlip, RandomVerticalFlip, RandomRotation, RandomAffine, RandomResizedCrop, RandomCrop, ColorJitter,
+  RandomGrayscale, GaussianBlur, GaussianNoise, RandomEqualize, CLAHE, RandomAutocontrast, FeaturewiseStandardization,
+  ZCAWhitening, RandomErasing, Cutout, HideAndSeek, GridMask, Mixup, CutMix, MixupCutmix, Mosaic, AdversarialErasing,
+  StyleAugment, MixStyle, AutoAugment, RandAugment, TrivialAugmentWide,
+];
 
-/** The class's schema (every class of the table has one). */
-const schemaFor = (entry: RecipeEntry): TransformSchema => schemaOf(entry.Class)!;
+const registry: Record<string, RecipeEntry> = Object.fromEntries(recipeClasses.map((Class) => {
+  const schema = schemaOf(Class);
+  if (!schema?.recipe) throw new TypeError(`recipe: ${Class.name} declares no recipe name in its schema`);
+  return [schema.recipe.name, { Class, schema, ...schema.recipe }];
+}));
 
 /** The parameters a recipe may give: the class's options that have a kind, in the schema's order. */
 function parametersOf(entry: RecipeEntry): Record<string, ParameterKind> {
-  return Object.fromEntries(Object.entries(schemaFor(entry).options).flatMap(([key, { kind }]) => (kind ? [[key, kind]] : [])));
+  return Object.fromEntries(Object.entries(entry.schema.options).flatMap(([key, { kind }]) => (kind ? [[key, kind]] : [])));
 }
 
 /** Mixing transforms run on collated batches; those that fit statistics on the training set, per sample after fitting. */
@@ -122,7 +94,7 @@ export function describeRecipe(): string {
   return recipeNames().map((name) => {
     const entry = registry[name];
     const params = Object.entries(parametersOf(entry)).map(([key, kind]) => `${key}=${kind}`);
-    const positional = entry.positional?.length ? `; shorthand ${name}(${entry.positional.join(', ')})` : '';
+    const positional = entry.shorthand?.length ? `; shorthand ${name}(${entry.shorthand.join(', ')})` : '';
     const aliases = entry.aliases ? `; ${Object.entries(entry.aliases).map(([a, b]) => `${a} = ${b}`).join(', ')}` : '';
     return `${name.padEnd(width)}  ${entry.Class.name}, ${stageText[stageOf(entry)]}: ${params.join(', ')}${positional}${aliases}`;
   }).join('\n');
@@ -226,7 +198,7 @@ function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
     let key: string;
     let value: string;
     if (eq < 0) {
-      const positional = entry.positional ?? [];
+      const positional = entry.shorthand ?? [];
       if (positionalIndex >= positional.length) {
         throw new TypeError(`${where}: '${arg}' has no name and ${name} takes ${positional.length ? `only ${positional.length} value(s) without a name (${positional.join(', ')})` : 'no value without a name'}; ${valid()}`);
       }
@@ -244,7 +216,7 @@ function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
   if ('numClasses' in parameters && given.numClasses === undefined && options.numClasses !== undefined) given.numClasses = options.numClasses;
   let transform: AnyTransform;
   try {
-    transform = new entry.Class(...constructorArgs(schemaFor(entry), { ...entry.defaults, ...given }));
+    transform = new entry.Class(...constructorArgs(entry.schema, { ...entry.defaults, ...given }));
   } catch (error) {
     throw new (error instanceof RangeError ? RangeError : TypeError)(`${where}: ${(error as Error).message}`, { cause: error });
   }
@@ -268,12 +240,6 @@ export function parseRecipe(text: string, options: ParseRecipeOptions = {}): Rec
     batch: steps.filter((s) => s.stage === 'batch').map((s) => s.transform as MixingTransform),
     fitted: steps.filter((s) => s.stage === 'fitted').map((s) => s.transform as FittedTransform),
   };
-}
-
-/** The dataset with its inputs through the transforms (one Compose of them), or the dataset itself when there are none. */
-export function transformDataset(dataset: Dataset<Sample>, steps: Transform[]): Dataset<Sample> {
-  if (steps.length === 0) return dataset;
-  return new TransformedDataset(dataset, steps.length === 1 ? steps[0] : new Compose(steps));
 }
 
 /** The statistics of the recipe's fitted steps as one state dict, keyed `<step index>.<name>.<key>` (e.g. `0.featurewise.mean`). */

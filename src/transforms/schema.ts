@@ -30,6 +30,18 @@ export interface OptionSchema {
   show?: ((value: any, transform: any) => string | undefined) | false; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/** How the recipe language (recipe.ts) names a class and reads the parameters written without a name. */
+export interface RecipeSchema {
+  /** The technique's name in a recipe, e.g. `hflip`. */
+  name: string;
+  /** The parameters that values given without a name fill, in order: `mixup(0.2)` is `mixup(alpha=0.2)`. */
+  shorthand?: readonly string[];
+  /** Other names of parameters: affine's `rotate` is its `degrees`. */
+  aliases?: Record<string, string>;
+  /** Options the recipe sets where the class has no default. */
+  defaults?: Record<string, unknown>;
+}
+
 export interface TransformSchema {
   /** The defining module's URL (its import.meta.url), imported by worker threads to find the class. */
   module: string;
@@ -44,6 +56,8 @@ export interface TransformSchema {
   printOrder?: readonly string[];
   /** Between printed options (torchvision prints a few as `bits=4,p=0.5`). */
   separator?: string;
+  /** Its name and shorthands in the recipe language, for the classes a recipe can name. */
+  recipe?: RecipeSchema;
   /** What a worker needs besides the fields (or instead of them, for the keys it gives): fitted statistics, the sources the transform was made from. */
   workerOptions?(transform: any): Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
@@ -62,7 +76,9 @@ export function defineTransform(Class: TransformClass, schema: TransformSchema):
       throw new TypeError(`defineTransform: ${Class.name}.${key} needs show (how it prints) or show: false`);
     }
   }
-  for (const key of [...(schema.positional ?? []), ...(schema.printOrder ?? [])]) {
+  const { recipe } = schema;
+  const named = [...(schema.positional ?? []), ...(schema.printOrder ?? []), ...(recipe?.shorthand ?? []), ...Object.values(recipe?.aliases ?? {}), ...Object.keys(recipe?.defaults ?? {})];
+  for (const key of named) {
     if (!Object.hasOwn(schema.options, key)) throw new TypeError(`defineTransform: ${Class.name} has no option '${key}'`);
   }
   schemas.set(Class, schema);

@@ -349,6 +349,6 @@ export class ZCAWhitening extends Transform {
 /** A worker gets the fitted statistics too, so it transforms as the main thread does. */
 const fitted = (t: FeaturewiseStandardization | ZCAWhitening) => ({ state: t.mean && t.stateDict() });
 defineTransform(FeaturewiseStandardization, {
-  module: import.meta.url, options: { mode: { kind: 'string' }, center: { kind: 'boolean' }, scale: { kind: 'boolean' }, eps: { kind: 'number' } }, workerOptions: fitted,
+  module: import.meta.url, recipe: { name: 'featurewise', shorthand: ['mode'] }, options: { mode: { kind: 'string' }, center: { kind: 'boolean' }, scale: { kind: 'boolean' }, eps: { kind: 'number' } }, workerOptions: fitted,
 });
-defineTransform(ZCAWhitening, { module: import.meta.url, options: { epsilon: { kind: 'number' }, maxDim: { kind: 'integer' } }, workerOptions: fitted });
+defineTransform(ZCAWhitening, { module: import.meta.url, recipe: { name: 'zca', shorthand: ['epsilon'] }, options: { epsilon: { kind: 'number' }, maxDim: { kind: 'integer' } }, workerOptions: fitted });

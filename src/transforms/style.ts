@@ -287,7 +287,7 @@ export class MixStyle extends MixingTransform {
 }
 
 defineTransform(StyleAugment, {
-  module: import.meta.url,
+  module: import.meta.url, recipe: { name: 'styleAugment', shorthand: ['alpha'] },
   options: {
     alpha: { kind: 'range', show: ([lo, hi]: Range) => (lo === hi ? pyFloat(lo) : show.floatTuple([lo, hi])) }, p: { kind: 'number' },
     weights: { kind: 'string', show: false }, encoder: { kind: 'string', show: false }, decoder: { kind: 'string', show: false },
@@ -296,4 +296,4 @@ defineTransform(StyleAugment, {
   // The networks and style images are made again from what they were made from.
   workerOptions: ({ options }: StyleAugment) => ({ weights: options.weights, encoder: options.encoder, decoder: options.decoder, styles: options.styles }),
 });
-defineTransform(MixStyle, { module: import.meta.url, options: { p: { kind: 'number' }, alpha: { kind: 'number' }, eps: { kind: 'number' }, mix: { kind: 'string' } } });
+defineTransform(MixStyle, { module: import.meta.url, recipe: { name: 'mixStyle', shorthand: ['p'] }, options: { p: { kind: 'number' }, alpha: { kind: 'number' }, eps: { kind: 'number' }, mix: { kind: 'string' } } });
