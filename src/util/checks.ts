@@ -1,6 +1,28 @@
-// Checks of option values shared by the optimizers, the schedulers and the transforms: unknown keys are refused with the
-// valid ones listed, and each value is checked with a message naming it and the range it must be in.
-import { checkNumber, describe } from '../torch/check.js';
+// Checks of argument and option values shared by torch, the optimizers, the schedulers and the transforms (so nothing
+// here imports them): unknown keys are refused with the valid ones listed, and each value is checked with a message
+// naming it and the range it must be in.
+
+/** A value as messages name it: `null`, `an array of 3`, `a Tensor`, `"text"`, `1.5`. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+export function checkInt(value: unknown, name: string, where: string, min = -Infinity): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new TypeError(`${where}: ${name} must be an integer, got ${describe(value)}`);
+  }
+  if (value < min) throw new RangeError(`${where}: ${name} must be at least ${min}, got ${value}`);
+  return value;
+}
+
+export function checkNumber(value: unknown, name: string, where: string): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${where}: ${name} must be a number, got ${describe(value)}`);
+  return value;
+}
 
 /** True for `{...}` literals (not arrays, tensors or class instances). */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
