@@ -1,12 +1,12 @@
 // One batch made from a dataset, the same way on the main thread and in a worker thread: the batch's files read ahead,
-// each sample under its own generator, the samples collated, then the batch transform. A failure says at which stage.
+// each sample under its own generator, the samples collated, then the collated transform. A failure says at which stage.
 import { Random, withRandom } from '../torch/random.js';
 import { Tensor } from '../torch/tensor.js';
 import type { CollateFn } from './collate.js';
 import type { Dataset } from './dataset.js';
 import type { InputTransform } from './transformed-dataset.js';
 
-/** Where loading a batch failed: reading its files ahead, one of its samples, collating, or the batch transform. */
+/** Where loading a batch failed: reading its files ahead, one of its samples, collating, or the collated transform. */
 export type LoadStage = { stage: 'prefetch' | 'collate' | 'collatedTransform'; batch: number } | { stage: 'sample'; index: number };
 
 /** What loadBatch throws: the stage that failed and, as cause, its error. */

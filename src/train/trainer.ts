@@ -64,7 +64,7 @@ export class Trainer {
   /** Epochs completed; fit() continues from here (after resume()). */
   epoch = 0;
   private readonly loss: (output: Tensor, target: Tensor) => Tensor;
-  /** Seeds the batch transforms' generators: the seed option, or one drawn from torch's generator when fit() first needs it. */
+  /** Seeds the mixing transforms' generators: the seed option, or one drawn from torch's generator when fit() first needs it. */
   private batchSeed: number | undefined;
 
   constructor(readonly options: TrainerOptions) {
@@ -167,7 +167,7 @@ export class Trainer {
     return { loss: loss.value, accuracy: correct / seen, penalty: penalty.value, topk: this.options.topK ? topkCorrectCount / seen : undefined };
   }
 
-  /** The batch after the batch transforms, with epoch and batch index 0-based as the DataLoader counts them. */
+  /** The batch after the mixing transforms, with epoch and batch index 0-based as the DataLoader counts them. */
   private transformBatch(batch: Batch, epoch: number, batchIndex: number): Batch {
     const transforms = this.options.mixingTransforms ?? [];
     if (transforms.length === 0) return batch;

@@ -46,7 +46,7 @@ export interface Recipe {
   steps: RecipeStep[];
   /** Per-sample transforms in order (the fitted ones among them): the training set's pipeline. */
   sample: Transform[];
-  /** Batch transforms in order, for the Trainer's mixingTransforms. */
+  /** Mixing transforms in order, for the Trainer's mixingTransforms. */
   batch: MixingTransform[];
   /** The sample transforms to fit on the training images before training and to apply to validation and test data too. */
   fitted: FittedTransform[];

@@ -64,6 +64,8 @@ export interface TransformSchema {
 
 const schemas = new Map<TransformClass, TransformSchema>();
 
+/** A transform's field of that name (the schema's options are read from the fields of the same names). */
+const field = (transform: object, key: string): unknown => Reflect.get(transform, key);
 const snakeCase = (key: string): string => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const shownByKind: Partial<Record<ParameterKind, (value: any) => string>> = { // eslint-disable-line @typescript-eslint/no-explicit-any
   number: pyFloat, integer: String, string: String, boolean: pyBool,
@@ -111,9 +113,8 @@ export function constructorArgs(schema: TransformSchema, values: Record<string, 
 /** How a worker thread makes the same transform again: its module, class and constructor arguments, from its fields. */
 export function transformSpec(transform: AnyTransform): WorkerSpec {
   const schema = schemaOfInstance(transform);
-  const fields = transform as unknown as Record<string, unknown>;
   const values: Record<string, unknown> = {};
-  for (const key of Object.keys(schema.options)) values[key] = fields[key];
+  for (const key of Object.keys(schema.options)) values[key] = field(transform, key);
   Object.assign(values, schema.workerOptions?.(transform));
   return { module: schema.module, name: transform.constructor.name, args: constructorArgs(schema, values) };
 }
@@ -121,12 +122,11 @@ export function transformSpec(transform: AnyTransform): WorkerSpec {
 /** torchvision's printed form from the schema: `Name(key=value, …)` with the keys in snake_case. */
 export function printTransform(transform: AnyTransform): string {
   const schema = schemaOfInstance(transform);
-  const fields = transform as unknown as Record<string, unknown>;
   const keys = schema.printOrder ?? Object.keys(schema.options);
   const parts = keys.flatMap((key) => {
     const { kind, show } = schema.options[key];
     if (show === false) return [];
-    const text = (show ?? shownByKind[kind!]!)(fields[key], transform);
+    const text = (show ?? shownByKind[kind!]!)(field(transform, key), transform);
     return text === undefined ? [] : [`${snakeCase(key)}=${text}`];
   });
   return `${transform.constructor.name}(${parts.join(schema.separator ?? ', ')})`;

@@ -1,5 +1,5 @@
 // Style augmentation: AdaIN re-stylization (Huang & Belongie 2017) with the user's VGG encoder and decoder weights, and
-// MixStyle (Zhou et al. 2021) on input images as a batch transform.
+// MixStyle (Zhou et al. 2021) on input images as a mixing transform.
 import type { Batch } from '../data/dataset.js';
 import { currentRandom } from '../torch/random.js';
 import { loadPth } from '../hub/pth.js';

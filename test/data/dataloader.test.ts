@@ -141,7 +141,7 @@ test('collatedTransform is checked: an object with forward(), rebuildable for wo
   await assert.rejects(collect(inputsOnly, () => 0), /DataLoader: collatedTransform on batch 0 of TensorDataset failed: collatedTransform needs batches with an inputs tensor, as defaultCollate makes/);
   const failing = { forward: () => { throw new Error('no such size'); } };
   await assert.rejects(collect(new DataLoader(dataset, { batchSize: 10, collatedTransform: failing })), /^Error: DataLoader: collatedTransform on batch 0 of TensorDataset failed: no such size$/);
-  // A batch that cannot travel back from a worker is its collate's doing, batch transform or not.
+  // A batch that cannot travel back from a worker is its collate's doing, collated transform or not.
   const unpackable = { module: new URL('./worker-datasets.js', import.meta.url).href, name: 'unpackableCollate' };
   await assert.rejects(collect(new DataLoader<Sample, unknown>(dataset, { batchSize: 10, collate: unpackable, numWorkers: 1 }), () => 0),
     /^Error: DataLoader: collating batch 0 of TensorDataset failed \(in worker thread 0\): .*could not be cloned/);

@@ -64,7 +64,7 @@ function run(mixingTransforms: MixingTransform[] | undefined, seed = 0) {
 
 const weights = (model: nn.Module): number[] => torch.tidy(() => model.parameters().flatMap((p) => Array.from(p.detach().flatten().toTypedArray() as Float32Array)));
 
-test('batch transforms draw from Random(seed, epoch, batch): two seeded runs see the same λ and end with the same weights', async () => {
+test('mixing transforms draw from Random(seed, epoch, batch): two seeded runs see the same λ and end with the same weights', async () => {
   const a = run([new RecordingMix()]);
   const b = run([new RecordingMix()]);
   const historyA = await a.trainer.fit(a.loader, { epochs: 2 });
@@ -108,7 +108,7 @@ test('an identity transform changes nothing: the same weights as a run without t
   assert.deepEqual(weights(identity.model), weights(plain.model));
 });
 
-test('memory stays flat across epochs with a batch transform, and validation is not transformed', async () => {
+test('memory stays flat across epochs with a mixing transform, and validation is not transformed', async () => {
   const mix = new RecordingMix();
   const { trainer, loader } = run([mix]);
   const validation = new DataLoader(data, { batchSize: 48 });
@@ -119,7 +119,7 @@ test('memory stays flat across epochs with a batch transform, and validation is 
   assert.equal(mix.seen.length, 12, 'only the 3 training batches of each of 4 epochs');
 });
 
-test('mixingTransforms must be batch transforms', () => {
+test('mixingTransforms must be mixing transforms', () => {
   const model = new nn.Linear(2, 2);
   const optimizer = new SGD(model.parameters(), { lr: 0.1 });
   assert.throws(() => new Trainer({ model, optimizer, mixingTransforms: [{}] as never }), /^TypeError: Trainer: mixingTransforms must be an array of mixing transforms/);
