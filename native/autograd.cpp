@@ -9,7 +9,7 @@ namespace cnnkit {
 void registerAutograd(Napi::Env env, Napi::Object exports) {
   def(env, exports, "requiresGrad", [](const at::Tensor& t) { return t.requires_grad(); });
   def(env, exports, "requiresGrad_", [](at::Tensor t, bool flag) { t.requires_grad_(flag); });
-  def(env, exports, "grad", [](const at::Tensor& t) { return t.grad(); });
+  def(env, exports, "grad", [](const at::Tensor& t) { return t.grad().defined() ? c10::make_optional(t.grad()) : c10::nullopt; });
   def(env, exports, "setGrad", [](at::Tensor t, c10::optional<at::Tensor> g) {
     if (g) t.mutable_grad() = *g;
     else t.mutable_grad().reset();
@@ -29,7 +29,12 @@ void registerAutograd(Napi::Env env, Napi::Object exports) {
   def(env, exports, "setGradEnabled", [](bool on) { at::GradMode::set_enabled(on); });
   def(env, exports, "autogradGrad", [](std::vector<at::Tensor> outputs, std::vector<at::Tensor> inputs, c10::optional<std::vector<at::Tensor>> gradOutputs,
                                        c10::optional<bool> retainGraph, bool createGraph, bool allowUnused) {
-    return torch::autograd::grad(outputs, inputs, gradOutputs.value_or(std::vector<at::Tensor>{}), retainGraph, createGraph, allowUnused);
+    // An input that the outputs do not depend on (allowUnused) has no gradient: null.
+    std::vector<c10::optional<at::Tensor>> grads;
+    for (auto& g : torch::autograd::grad(outputs, inputs, gradOutputs.value_or(std::vector<at::Tensor>{}), retainGraph, createGraph, allowUnused)) {
+      grads.push_back(g.defined() ? c10::make_optional(g) : c10::nullopt);
+    }
+    return grads;
   });
 }
 

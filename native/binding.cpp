@@ -2,8 +2,31 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
+#include <mutex>
 
 namespace cnnkit {
+
+namespace {
+// Filled as each env registers its functions; the same in every env, so the first registration wins.
+std::mutex signaturesMutex;
+std::map<std::string, std::string>& signatureTable() {
+  static std::map<std::string, std::string> table;
+  return table;
+}
+}  // namespace
+
+void recordSignature(const char* name, std::string signature) {
+  std::lock_guard<std::mutex> lock(signaturesMutex);
+  signatureTable().emplace(name, std::move(signature));
+}
+
+void registerSignatures(Napi::Env env, Napi::Object exports) {
+  def(env, exports, "signatures", []() {
+    std::lock_guard<std::mutex> lock(signaturesMutex);
+    return signatureTable();
+  });
+}
 
 std::string argumentName(size_t index) { return "argument " + std::to_string(index + 1); }
 

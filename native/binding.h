@@ -6,6 +6,7 @@
 #include <napi.h>
 
 #include <c10/util/Optional.h>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -149,13 +150,28 @@ struct FromJs<c10::optional<T>> {
   }
 };
 
-// An undefined tensor (no gradient, an unused input) becomes null.
+// An undefined tensor becomes null; functions whose result may be missing say so by returning a c10::optional.
 inline Napi::Value toJs(Napi::Env env, at::Tensor t) { return t.defined() ? wrap(env, std::move(t)) : env.Null(); }
 inline Napi::Value toJs(Napi::Env env, double d) { return Napi::Number::New(env, d); }
 inline Napi::Value toJs(Napi::Env env, int64_t d) { return Napi::Number::New(env, static_cast<double>(d)); }
 inline Napi::Value toJs(Napi::Env env, bool b) { return Napi::Boolean::New(env, b); }
 inline Napi::Value toJs(Napi::Env env, const std::string& s) { return Napi::String::New(env, s); }
 inline Napi::Value toJs(Napi::Env env, Napi::Value v) { return v; }
+inline Napi::Value toJs(Napi::Env env, at::ScalarType type) { return Napi::String::New(env, scalarTypeName(type)); }
+// As PyTorch's item(): a bool, an integer (exact below 2^53) or a float.
+inline Napi::Value toJs(Napi::Env env, const at::Scalar& s) {
+  if (s.isBoolean()) return Napi::Boolean::New(env, s.toBool());
+  if (s.isIntegral(false)) return Napi::Number::New(env, static_cast<double>(s.toLong()));
+  return Napi::Number::New(env, s.toDouble());
+}
+template <typename T>
+Napi::Value toJs(Napi::Env env, const std::map<std::string, T>& items) {
+  auto object = Napi::Object::New(env);
+  for (const auto& [key, value] : items) object.Set(key, toJs(env, value));
+  return object;
+}
+template <typename T>
+Napi::Value toJs(Napi::Env env, const c10::optional<T>& v) { return v ? toJs(env, *v) : env.Null(); }
 template <typename T>
 Napi::Value toJs(Napi::Env env, const std::vector<T>& items) {
   auto array = Napi::Array::New(env, items.size());
@@ -181,6 +197,77 @@ struct Signature<R (C::*)(A...) const> {
   using Result = R;
   using Args = std::tuple<std::decay_t<A>...>;
 };
+
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<c10::optional<T>> : std::true_type {};
+
+// The TypeScript type of each C++ parameter and result type, so the addon describes its own functions:
+// src/torch/native-api.ts is generated from these descriptions (scripts/native-types.mjs) and a test checks it
+// against the built addon, so a wrong name or arity on the TypeScript side fails in tsc, not at run time.
+// A type with no TsType fails to compile here: say its TypeScript type when adding one.
+template <typename T, typename = void>
+struct TsType;
+#define CNNKIT_TS_TYPE(CppType, text) \
+  template <>                         \
+  struct TsType<CppType> {            \
+    static std::string name() { return text; } \
+  }
+CNNKIT_TS_TYPE(at::Tensor, "Handle");
+CNNKIT_TS_TYPE(Operand, "Handle | number | boolean");
+CNNKIT_TS_TYPE(Indices, "Index[]");
+CNNKIT_TS_TYPE(at::Scalar, "number | boolean");
+CNNKIT_TS_TYPE(at::ScalarType, "DType");
+CNNKIT_TS_TYPE(at::Device, "string");
+CNNKIT_TS_TYPE(double, "number");
+CNNKIT_TS_TYPE(int64_t, "number");
+CNNKIT_TS_TYPE(bool, "boolean");
+CNNKIT_TS_TYPE(std::string, "string");
+CNNKIT_TS_TYPE(Napi::Value, "unknown");
+CNNKIT_TS_TYPE(Napi::ArrayBuffer, "ArrayBuffer");
+CNNKIT_TS_TYPE(void, "void");
+#undef CNNKIT_TS_TYPE
+inline std::string tsElement(const std::string& t) { return t.find(' ') == std::string::npos ? t : "(" + t + ")"; }
+template <typename T>
+struct TsType<std::vector<T>> {
+  static std::string name() { return tsElement(TsType<T>::name()) + "[]"; }
+};
+template <typename T>
+struct TsType<std::map<std::string, T>> {
+  static std::string name() { return "Record<string, " + TsType<T>::name() + ">"; }
+};
+template <typename T>
+struct TsType<c10::optional<T>> {
+  static std::string name() { return TsType<T>::name() + " | null"; }
+};
+template <typename... T>
+struct TsType<std::tuple<T...>> {
+  static std::string name() {
+    std::string out;
+    ((out += (out.empty() ? "" : ", ") + TsType<T>::name()), ...);
+    return "[" + out + "]";
+  }
+};
+
+// `(a0: Handle, a1?: number | null) => Handle`: optional parameters at the end may be left out (they read as undefined).
+template <typename Args, typename Result, size_t Skip, size_t... I>
+std::string tsSignature(std::index_sequence<I...>) {
+  std::vector<std::pair<std::string, bool>> params = {
+      {TsType<std::tuple_element_t<I + Skip, Args>>::name(), IsOptional<std::tuple_element_t<I + Skip, Args>>::value}...};
+  size_t required = params.size();
+  while (required > 0 && params[required - 1].second) --required;
+  std::string out = "(";
+  for (size_t k = 0; k < params.size(); ++k) {
+    // A missing JS argument reads as undefined, which an optional parameter takes as "not given".
+    bool optional = params[k].second;
+    out += (k ? ", a" : "a") + std::to_string(k) + (k >= required ? "?: " : ": ") + params[k].first + (optional && k < required ? " | undefined" : "");
+  }
+  return out + ") => " + TsType<Result>::name();
+}
+
+// Every def()'d function's signature, by name, for the addon's `signatures()`.
+void recordSignature(const char* name, std::string signature);
 
 // Turns every C++ exception into a JS Error (TypeError for wrong arguments), without libtorch's C++ backtrace.
 template <typename Body>
@@ -240,6 +327,9 @@ Napi::Value invoke(const Napi::CallbackInfo& info, F& f, std::index_sequence<I..
 // Exposes a lambda as exports[name]; the lambda receives the env when its first parameter is Napi::Env.
 template <typename F>
 void def(Napi::Env env, Napi::Object exports, const char* name, F f) {
+  using Args = typename Signature<F>::Args;
+  constexpr size_t skip = envParameters<Args>();
+  recordSignature(name, tsSignature<Args, typename Signature<F>::Result, skip>(std::make_index_sequence<std::tuple_size_v<Args> - skip>{}));
   exports.Set(name, Napi::Function::New(
                         env,
                         [f, name](const Napi::CallbackInfo& info) mutable -> Napi::Value {

@@ -32,9 +32,6 @@ void registerFunctional(Napi::Env env, Napi::Object exports) {
   def(env, exports, "conv2dPadMode", [](const T& x, const T& w, OptT b, Ints stride, std::string padding, Ints dilation, int64_t groups) {
     return at::conv2d(x, w, b, stride, padding, dilation, groups);
   });
-  def(env, exports, "conv3d", [](const T& x, const T& w, OptT b, Ints stride, Ints padding, Ints dilation, int64_t groups) {
-    return at::conv3d(x, w, b, stride, padding, dilation, groups);
-  });
   def(env, exports, "convTranspose2d", [](const T& x, const T& w, OptT b, Ints stride, Ints padding, Ints outputPadding, int64_t groups, Ints dilation) {
     return at::conv_transpose2d(x, w, b, stride, padding, outputPadding, groups, dilation);
   });

@@ -8,7 +8,7 @@
 namespace cnnkit {
 namespace {
 
-// Marks Externals made here, so a foreign object passed as a tensor is refused instead of crashing.
+// Marks the handle objects made here, so a foreign object passed as a tensor is refused instead of crashing.
 const napi_type_tag kTensorTag = {0x9c1e5a2b7f3d4e61ULL, 0xa8b4c0d2e6f71935ULL};
 
 struct Box {
@@ -152,19 +152,16 @@ at::Tensor fromBuffer(Napi::Env env, Napi::Value value, at::ScalarType dtype) {
 }
 
 // A copy of a tensor's elements (contiguous, on the CPU) in a new ArrayBuffer.
-Napi::Value toArrayBuffer(Napi::Env env, const at::Tensor& t) {
+Napi::ArrayBuffer toArrayBuffer(Napi::Env env, const at::Tensor& t) {
   at::Tensor src = t.detach().to(at::kCPU).contiguous();
   auto buffer = Napi::ArrayBuffer::New(env, src.nbytes());
   if (src.nbytes() > 0) std::memcpy(buffer.Data(), src.data_ptr(), src.nbytes());
   return buffer;
 }
 
-Napi::Value item(Napi::Env env, const at::Tensor& t) {
+at::Scalar item(const at::Tensor& t) {
   if (t.numel() != 1) throw ArgumentError("item(): the tensor has " + std::to_string(t.numel()) + " elements; only a one-element tensor converts to a number");
-  at::Scalar s = t.item();
-  if (s.isBoolean()) return Napi::Boolean::New(env, s.toBool());
-  if (s.isIntegral(false)) return Napi::Number::New(env, static_cast<double>(s.toLong()));
-  return Napi::Number::New(env, s.toDouble());
+  return t.item();
 }
 
 }  // namespace
@@ -194,7 +191,7 @@ void registerHandle(Napi::Env env, Napi::Object exports) {
   def(env, exports, "item", item);
   def(env, exports, "shape", [](const at::Tensor& t) { return t.sizes().vec(); });
   def(env, exports, "stride", [](const at::Tensor& t) { return t.strides().vec(); });
-  def(env, exports, "dtype", [](const at::Tensor& t) { return std::string(scalarTypeName(t.scalar_type())); });
+  def(env, exports, "dtype", [](const at::Tensor& t) { return t.scalar_type(); });
   def(env, exports, "device", [](const at::Tensor& t) { return t.device().str(); });
   def(env, exports, "isContiguous", [](const at::Tensor& t) { return t.is_contiguous(); });
 }

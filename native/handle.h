@@ -1,4 +1,4 @@
-// Tensor handles: an at::Tensor owned by a tagged JS External, with per-thread (per-env) accounting.
+// Tensor handles: an at::Tensor wrapped in a plain JS object tagged as a cnnkit tensor, with per-thread (per-env) accounting.
 #pragma once
 #include <ATen/ATen.h>
 #include <napi.h>
@@ -32,7 +32,7 @@ struct Instance {
 std::shared_ptr<Instance> instance(Napi::Env env);
 void drainReleases(Napi::Env env);
 
-// Wraps a tensor into a new JS handle (an External tagged as a cnnkit tensor).
+// Wraps a tensor into a new JS handle (a plain object tagged as a cnnkit tensor, the tensor wrapped inside).
 Napi::Value wrap(Napi::Env env, at::Tensor tensor);
 // The tensor behind a handle; throws a TypeError naming `what` if it is not a live tensor handle.
 at::Tensor& unwrap(const Napi::Value& value, const char* what);

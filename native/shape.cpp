@@ -23,6 +23,8 @@ void registerShape(Napi::Env env, Napi::Object exports) {
   def(env, exports, "chunk", [](const at::Tensor& t, int64_t chunks, int64_t dim) { return t.chunk(chunks, dim); });
   def(env, exports, "unbind", [](const at::Tensor& t, int64_t dim) { return t.unbind(dim); });
   def(env, exports, "flip", [](const at::Tensor& t, Shape dims) { return t.flip(dims); });
+  // A view of the storage with the given sizes and strides (what a .pth file describes for each tensor).
+  def(env, exports, "asStrided", [](const at::Tensor& t, Shape size, Shape stride, int64_t offset) { return t.as_strided(size, stride, offset); });
   def(env, exports, "roll", [](const at::Tensor& t, Shape shifts, Shape dims) { return t.roll(shifts, dims); });
   def(env, exports, "rot90", [](const at::Tensor& t, int64_t k, Shape dims) { return t.rot90(k, dims); });
   def(env, exports, "narrow", [](const at::Tensor& t, int64_t dim, int64_t start, int64_t length) { return t.narrow(dim, start, length); });
@@ -53,10 +55,6 @@ void registerShape(Napi::Env env, Napi::Object exports) {
   def(env, exports, "topk", [](const at::Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) { return t.topk(k, dim, largest, sorted); });
   def(env, exports, "oneHot", [](const at::Tensor& t, int64_t numClasses) { return at::one_hot(t, numClasses); });
   def(env, exports, "multinomial", [](const at::Tensor& t, int64_t n, bool replacement) { return t.multinomial(n, replacement); });
-  def(env, exports, "unique", [](const at::Tensor& t, bool sorted, bool returnCounts) {
-    auto [values, inverse, counts] = at::_unique2(t, sorted, false, returnCounts);
-    return std::make_tuple(values, counts);
-  });
 }
 
 }  // namespace cnnkit

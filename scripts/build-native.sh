@@ -18,3 +18,5 @@ if [ ! -f "$build/CMakeCache.txt" ]; then
 fi
 cmake --build "$build" -j "$(nproc)"
 test -f "$build/cnnkit.node"
+# In a checkout, the TypeScript face of the addon follows its C++ signatures (src/torch/native-api.ts).
+if [ -d src/torch ]; then node scripts/native-types.mjs; fi

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 say() { echo "setup: $*" >&2; }
 
 # System packages: libtorch (unless another is chosen), the toolchain, and PyTorch for the reference tests and benchmarks.
-packages=(cmake g++ make python3-torch python3-torchvision)
+packages=(cmake g++ make python3-torch python3-torchvision chromium fonts-dejavu-core)
 if [ -z "${LIBTORCH:-}" ] && [ "${LIBTORCH_USE_PYTORCH:-}" != 1 ]; then packages+=(libtorch-dev); fi
 missing=()
 if command -v dpkg-query >/dev/null; then

@@ -9,3 +9,5 @@ export * as train from './train/index.js';
 export * as models from './models/index.js';
 export * as hub from './hub/public.js';
 export { Tensor } from './torch/tensor.js';
+export * as run from './run/index.js';
+export * as interpret from './interpret/index.js';

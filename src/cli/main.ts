@@ -6,10 +6,10 @@ import { evaluateCommand } from './eval.js';
 import { info } from './info.js';
 import { setup } from './setup.js';
 import { train } from './train.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 const commands: Record<string, { run: (args: string[]) => void | Promise<void>; about: string }> = {
-  demo: { run: demo, about: 'a short tour: tensors, autograd, and a tiny CNN trained on synthetic images' },
+  demo: { run: demo, about: 'a short tour: tensors, autograd, and the lecture CNN trained on Fashion-MNIST (a few minutes)' },
   train: { run: train, about: 'train a model on a data set; writes a run folder with metrics, checkpoints and curves' },
   augment: { run: augment, about: 'augmented copies of an image folder, a preview grid of an augmentation recipe, or the recipe names (--list)' },
   eval: { run: evaluateCommand, about: 'score a checkpoint on a test set: loss, accuracy, per-class accuracy, confusion matrix' },

@@ -145,29 +145,34 @@ export interface SaveImageOptions extends GridOptions {
 }
 
 /**
- * Writes a C×H×W image (1 gray, 2 gray + alpha, 3 RGB or 4 RGBA channels), or an N×C×H×W batch laid out by makeGrid,
- * as PNG, JPEG or WebP by the file's extension. uint8 is written as is; floating point is taken as [0, 1] and
- * rounded as torchvision's save_image does (x·255 + 0.5, clamped, truncated). The file is written atomically.
+ * Encodes a C×H×W image (1 gray, 2 gray + alpha, 3 RGB or 4 RGBA channels), or an N×C×H×W batch laid out by makeGrid,
+ * as PNG, JPEG or WebP. uint8 is taken as is; floating point is taken as [0, 1] and rounded as torchvision's
+ * save_image does (x·255 + 0.5, clamped, truncated).
  */
-export function saveImage(path: string, image: Tensor, options: SaveImageOptions = {}): void {
-  const format = formats[extname(String(path)).toLowerCase()];
-  if (!format) throw new RangeError(`saveImage: cannot tell the format of ${describe(path)}; end the file name in .png, .jpg, .jpeg or .webp`);
+export function encodeImage(image: Tensor, format: 'png' | 'jpeg' | 'webp', options: SaveImageOptions = {}, where = 'encodeImage'): Uint8Array {
   if (!(image instanceof Tensor) || (image.shape.length !== 3 && image.shape.length !== 4)) {
-    throw new TypeError(`saveImage: expects an image C×H×W or a batch N×C×H×W tensor, got ${describe(image)}`);
+    throw new TypeError(`${where}: expects an image C×H×W or a batch N×C×H×W tensor, got ${describe(image)}`);
   }
+  if (!Object.values(formats).includes(format)) throw new RangeError(`${where}: format must be 'png', 'jpeg' or 'webp', got ${describe(format)}`);
   const quality = options.quality ?? 90;
-  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new RangeError(`saveImage: quality must be an integer 1..100, got ${describe(options.quality)}`);
+  if (!Number.isInteger(quality) || quality < 1 || quality > 100) throw new RangeError(`${where}: quality must be an integer 1..100, got ${describe(options.quality)}`);
   const pixels = tidy(() => {
     const grid = image.shape.length === 4 ? makeGrid(image, options) : image;
     const channels = grid.shape[0];
-    if (channels < 1 || channels > 4) throw new RangeError(`saveImage: an image has 1, 2, 3 or 4 channels, got ${channels} (shape [${image.shape.join(', ')}])`);
+    if (channels < 1 || channels > 4) throw new RangeError(`${where}: an image has 1, 2, 3 or 4 channels, got ${channels} (shape [${image.shape.join(', ')}])`);
     if (grid.dtype === 'uint8') return grid.cpu().contiguous();
-    if (!grid.dtype.startsWith('float') && grid.dtype !== 'bfloat16') throw new TypeError(`saveImage: expects uint8 (0..255) or floating-point (0..1) pixels, got ${grid.dtype}`);
+    if (!grid.dtype.startsWith('float') && grid.dtype !== 'bfloat16') throw new TypeError(`${where}: expects uint8 (0..255) or floating-point (0..1) pixels, got ${grid.dtype}`);
     return grid.to({ device: 'cpu', dtype: 'float32' }).mul(255).add_(0.5).clamp_(0, 255).to('uint8');
   });
   const data = pixels.toTypedArray() as Uint8Array;
   const shape = pixels.shape;
   pixels.dispose();
-  const bytes = ask<Uint8Array>({ op: 'encode', data, shape, format, quality }, 'saveImage');
-  writeFileAtomic(path, [bytes]);
+  return ask<Uint8Array>({ op: 'encode', data, shape, format, quality }, where);
+}
+
+/** Writes an image or a batch as encodeImage encodes it, in the format the file's extension names, atomically. */
+export function saveImage(path: string, image: Tensor, options: SaveImageOptions = {}): void {
+  const format = formats[extname(String(path)).toLowerCase()];
+  if (!format) throw new RangeError(`saveImage: cannot tell the format of ${describe(path)}; end the file name in .png, .jpg, .jpeg or .webp`);
+  writeFileAtomic(path, [encodeImage(image, format, options, 'saveImage')]);
 }

@@ -1,5 +1,7 @@
 // A dataset seen through a per-sample transform of its inputs: augmentation for datasets that take no transform option.
 import { tidy } from '../torch/scope.js';
+import { Compose } from '../transforms/containers.js';
+import type { Transform } from '../transforms/transform.js';
 import type { Tensor } from '../torch/tensor.js';
 import { checkIndex, nameOf, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 
@@ -42,4 +44,10 @@ export class TransformedDataset implements Dataset<Sample> {
   toString(): string {
     return `TransformedDataset(${nameOf(this.dataset)}, ${String(this.transform)})`;
   }
+}
+
+/** The dataset with its inputs through the transforms (one Compose of them), or the dataset itself when there are none. */
+export function transformDataset(dataset: Dataset<Sample>, steps: Transform[]): Dataset<Sample> {
+  if (steps.length === 0) return dataset;
+  return new TransformedDataset(dataset, steps.length === 1 ? steps[0] : new Compose(steps));
 }

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { arrayTypes, type DType } from '../torch/dtype.js';
-import { native } from '../torch/native.js';
+import { fromBytes } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
 import type { StateDict } from '../torch/serialization.js';
 import { Tensor } from '../torch/tensor.js';
@@ -92,7 +92,7 @@ export function savePth(path: string, stateDict: StateDict | Map<string, Tensor>
     if (!(tensor instanceof Tensor)) throw new TypeError(`savePth: '${name}' is not a tensor`);
     const dtype = tensor.dtype;
     const shape = tensor.shape;
-    const data = new Uint8Array(native.toArrayBuffer(tensor.handle));
+    const data = tensor.toBytes();
     storages.push({ name: `archive/data/${index}`, data });
     pickle.string(name).global('torch._utils', '_rebuild_tensor_v2').mark()
       .mark().string('storage').global('torch', STORAGE_TYPES[dtype]).string(String(index)).string('cpu').int(data.length / itemSize(dtype)).tuple().persistentId()
@@ -143,21 +143,15 @@ class TensorRecord {
     const elementSize = itemSize(storage.dtype);
     const numel = size.reduce((a, b) => a * b, 1);
     const bytes = storage.bytes!;
-    let data: Buffer;
-    if (numel === 0) {
-      data = Buffer.alloc(0);
-    } else {
-      const last = storageOffset + size.reduce((sum, n, d) => sum + (n - 1) * stride[d], 0);
-      if (storageOffset < 0 || stride.some((s) => s < 0) || last >= storage.numel) {
-        throw new Error(`tensor '${name}' (size [${size}], stride [${stride}], offset ${storageOffset}) reaches past its storage of ${storage.numel} elements`);
-      }
-      if (isContiguous(size, stride)) {
-        data = bytes.subarray(storageOffset * elementSize, (storageOffset + numel) * elementSize);
-      } else {
-        data = gather(bytes, elementSize, storageOffset, size, stride);
-      }
+    if (numel === 0) return fromBytes(new Uint8Array(0), size, storage.dtype, device);
+    const last = storageOffset + size.reduce((sum, n, d) => sum + (n - 1) * stride[d], 0);
+    if (storageOffset < 0 || stride.some((s) => s < 0) || last >= storage.numel) {
+      throw new Error(`tensor '${name}' (size [${size}], stride [${stride}], offset ${storageOffset}) reaches past its storage of ${storage.numel} elements`);
     }
-    return new Tensor(native.fromData(data, size, storage.dtype, device));
+    // Only the span the view covers is copied in; libtorch's as_strided picks the elements out of it.
+    const span = bytes.subarray(storageOffset * elementSize, (last + 1) * elementSize);
+    if (isContiguous(size, stride)) return fromBytes(span, size, storage.dtype, device);
+    return tidy(() => fromBytes(span, [last + 1 - storageOffset], storage.dtype, device).asStrided(size, stride).contiguous());
   }
 }
 
@@ -349,23 +343,6 @@ function contiguousStrides(shape: number[]): number[] {
     s *= Math.max(shape[d], 1);
   }
   return strides;
-}
-
-/** Copies a strided view (as_strided semantics) out of a storage into contiguous bytes. */
-function gather(bytes: Buffer, elementSize: number, offset: number, size: number[], stride: number[]): Buffer {
-  const numel = size.reduce((a, b) => a * b, 1);
-  const out = Buffer.alloc(numel * elementSize);
-  const index = new Array<number>(size.length).fill(0);
-  let source = offset;
-  for (let i = 0; i < numel; i++) {
-    bytes.copy(out, i * elementSize, source * elementSize, (source + 1) * elementSize);
-    for (let d = size.length - 1; d >= 0; d--) {
-      if (++index[d] < size[d]) { source += stride[d]; break; }
-      source -= (size[d] - 1) * stride[d];
-      index[d] = 0;
-    }
-  }
-  return out;
 }
 
 function keyList(dict: Map<unknown, unknown>): string {

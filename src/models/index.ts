@@ -13,6 +13,7 @@ import { EncoderBlock, VisionTransformer, vitB16, type VisionTransformerOptions 
 import type { ClassifierOptions, WeightsSource } from './weights.js';
 
 export { headOf, layerGroups, replaceHead, type LayerGroup } from './heads.js';
+export { pretrainedWithNewHead, publishedWeights } from './pretrained.js';
 
 export {
   AlexNet, alexnet, BasicBlock, Bottleneck, CNBlock, Conv2dNormActivation, ConvNeXt, convnextTiny, EncoderBlock, InvertedResidual,

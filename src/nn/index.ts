@@ -3,7 +3,7 @@ export * as functional from './functional.js';
 export * as init from './init.js';
 export * as regularizers from './regularizers.js';
 export * as utils from './utils.js';
-export { Module, type LoadResult } from './module.js';
+export { Module, type ForwardHook, type LoadResult, type RemovableHandle } from './module.js';
 export { Buffer, Parameter } from './parameter.js';
 export { summary, type LayerSummary } from './summary.js';
 export { Conv2d, type Conv2dOptions } from './layers/conv.js';

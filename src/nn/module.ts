@@ -1,7 +1,6 @@
 // nn.Module: parameters, buffers and submodules found among a module's own properties, with PyTorch's dotted names.
 import { noGrad } from '../torch/autograd.js';
 import { dtypes, isFloatingPoint } from '../torch/dtype.js';
-import { native } from '../torch/native.js';
 import type { StateDict } from '../torch/serialization.js';
 import { Tensor } from '../torch/tensor.js';
 import { Buffer, Parameter } from './parameter.js';
@@ -10,6 +9,17 @@ export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];
 }
+
+/** Called after a module's forward with its inputs and output; a Tensor it returns replaces the output. */
+export type ForwardHook = (module: Module, inputs: Tensor[], output: Tensor) => Tensor | void;
+
+/** What registerForwardHook returns: remove() unregisters the hook (PyTorch's RemovableHandle). */
+export interface RemovableHandle {
+  remove(): void;
+}
+
+// Kept outside the instances, so that hooks are never mistaken for state or submodules.
+const forwardHooks = new WeakMap<Module, { hook: ForwardHook }[]>();
 
 export abstract class Module {
   /** True in training mode (dropout active, batch norm uses batch statistics). */
@@ -103,7 +113,7 @@ export abstract class Module {
         // A dtype casts floating-point tensors only (num_batches_tracked stays int64), as in PyTorch.
         if ((dtypes as readonly string[]).includes(target) && !isFloatingPoint(t.dtype)) continue;
         const moved = t.to(target);
-        native.setData(t.handle, moved.handle);
+        t.setData_(moved);
         moved.dispose();
       }
     });
@@ -150,6 +160,45 @@ export abstract class Module {
       for (const [key, target] of own) if (state[key]) target.copy_(state[key]);
     });
     return { missingKeys, unexpectedKeys };
+  }
+
+  // ---- hooks ----
+  /**
+   * Calls hook after every forward of this module, as PyTorch's register_forward_hook. While a hook is registered this
+   * instance's forward is wrapped (callers call forward directly, there is no __call__), and unwrapped after the last
+   * remove(), so modules without hooks run exactly as before.
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    if (typeof hook !== 'function') throw new TypeError(`${this.typeName}.registerForwardHook: hook must be a function, got ${typeof hook}`);
+    let hooks = forwardHooks.get(this);
+    if (!hooks) {
+      const registered: { hook: ForwardHook }[] = (hooks = []);
+      const forward = this.forward;
+      forwardHooks.set(this, registered);
+      Object.defineProperty(this, 'forward', {
+        configurable: true, writable: true, enumerable: false,
+        value: (...inputs: Tensor[]): Tensor => {
+          let output = forward.apply(this, inputs);
+          // a copy, so that a hook removing itself does not skip the next one
+          for (const { hook: h } of [...registered]) output = h(this, inputs, output) ?? output;
+          return output;
+        },
+      });
+    }
+    const entry = { hook };
+    hooks.push(entry);
+    return {
+      remove: () => {
+        const registered = forwardHooks.get(this);
+        const at = registered?.indexOf(entry) ?? -1;
+        if (at < 0) return;
+        registered!.splice(at, 1);
+        if (registered!.length === 0) {
+          forwardHooks.delete(this);
+          delete (this as { forward?: unknown }).forward; // the class's own forward shows through again
+        }
+      },
+    };
   }
 
   /** Frees every parameter and buffer now. */

@@ -104,6 +104,11 @@ export function frombuffer(buffer: TypedArray, options: { dtype?: DType; shape?:
   return shaped;
 }
 
+/** A tensor of `shape` and `dtype` copied from raw little-endian bytes (a file's tensor data), as torch.frombuffer + clone. */
+export function fromBytes(bytes: Uint8Array, shape: number[], dtype: DType, device?: string): Tensor {
+  return new Tensor(native.fromData(bytes, shape, checkDType(dtype, 'fromBytes()'), device));
+}
+
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
   return finish(native.zeros(shapeArg(shape, 'zeros()'), dtypeArg(options, 'zeros()'), options.device), options);
 }

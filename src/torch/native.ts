@@ -1,16 +1,14 @@
-// Loads the libtorch addon. Every native function takes and returns opaque tensor handles.
+// Loads the libtorch addon. Every native function takes and returns opaque tensor handles; their types are
+// generated from the addon's own C++ signatures (native-api.ts).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** An opaque reference to a libtorch tensor owned by the addon. */
-export type Handle = { readonly __brand: 'cnnkit.Handle' };
+import type { NativeApi } from './native-api.js';
 
-// The addon is internal and untyped at this boundary; the public API above it is typed.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Native = Record<string, (...args: any[]) => any>;
+export type { Handle, Index } from './native-api.js';
 
-function load(): Native {
+function load(): NativeApi {
   // The addon is built into build/native/ of the package root, in a clone as in node_modules/cnnkit.
   const root = new URL('../../../', import.meta.url);
   const path = process.env.CNNKIT_ADDON ?? fileURLToPath(new URL('build/native/cnnkit.node', root));
@@ -23,11 +21,11 @@ function load(): Native {
       "after 'npm install-scripts approve cnnkit', 'npm rebuild cnnkit' builds it too)"));
   }
   try {
-    return createRequire(import.meta.url)(path) as Native;
+    return createRequire(import.meta.url)(path) as NativeApi;
   } catch (error) {
     throw new Error(`cnnkit: the native addon ${path} failed to load (${(error as Error).message}); ` +
       `${build} to rebuild it against the installed libtorch`);
   }
 }
 
-export const native: Native = load();
+export const native: NativeApi = load();

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 
 import { writeFileAtomic } from '../util/atomic-write.js';
 import type { DType } from './dtype.js';
-import { native } from './native.js';
+import { fromBytes } from './creation.js';
 import { Tensor } from './tensor.js';
 
 const CODES: Record<DType, string> = {
@@ -25,7 +25,7 @@ export function save(tensors: StateDict | Map<string, Tensor>, path: string, met
   let offset = 0;
   for (const [name, t] of entries) {
     if (!(t instanceof Tensor)) throw new TypeError(`save(): '${name}' is not a tensor`);
-    const bytes = new Uint8Array(native.toArrayBuffer(t.handle));
+    const bytes = t.toBytes();
     header[name] = { dtype: CODES[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes.length] };
     chunks.push(bytes);
     offset += bytes.length;
@@ -75,7 +75,7 @@ export function loadWithMetadata(path: string, options: { device?: string } = {}
     if (end - begin !== count * ITEM_SIZE[entry.dtype]) {
       throw bad(`tensor '${name}' of shape [${entry.shape}] and dtype ${entry.dtype} needs ${count * ITEM_SIZE[entry.dtype]} bytes, its offsets give ${end - begin}`);
     }
-    tensors[name] = new Tensor(native.fromData(data.subarray(begin, end), entry.shape, dtype, options.device));
+    tensors[name] = fromBytes(data.subarray(begin, end), entry.shape, dtype, options.device);
   }
   return { tensors, metadata };
 }

@@ -1,7 +1,8 @@
 // The Tensor class: a libtorch tensor with PyTorch's methods in camelCase.
 import { arrayTypes, checkDType, type DType, type TypedArray } from './dtype.js';
 import { formatTensor } from './format.js';
-import { native, type Handle } from './native.js';
+import { native, type Handle, type Index } from './native.js';
+import type { NativeApi } from './native-api.js';
 import { track } from './scope.js';
 
 export type Scalar = number | boolean;
@@ -22,6 +23,9 @@ export interface ToOptions {
   device?: string;
   copy?: boolean;
 }
+
+/** The addon's functions of one tensor to one tensor (neg, exp, relu, …): a wrong name fails in tsc. */
+type UnaryOp = { [K in keyof NativeApi]: NativeApi[K] extends (a0: Handle) => Handle ? K : never }[keyof NativeApi];
 
 const operand = (x: TensorOrScalar): Handle | Scalar => (x instanceof Tensor ? x.handle : x);
 const dimsOf = (dims: number[] | [number[]]): number[] => (Array.isArray(dims[0]) ? (dims[0] as number[]) : (dims as number[]));
@@ -111,6 +115,8 @@ export class Tensor {
   bool(): Tensor { return this.to('bool'); }
   clone(): Tensor { return new Tensor(native.clone(this.handle)); }
   contiguous(): Tensor { return new Tensor(native.contiguous(this.handle)); }
+  /** A view of this tensor's storage with the given sizes, strides and offset, as torch.as_strided. */
+  asStrided(size: number[], stride: number[], storageOffset = 0): Tensor { return new Tensor(native.asStrided(this.handle, size, stride, storageOffset)); }
 
   /** The value of a one-element tensor. */
   item(): number | boolean { return native.item(this.handle); }
@@ -121,7 +127,17 @@ export class Tensor {
       const asFloat = this.to('float32');
       try { return asFloat.toTypedArray(); } finally { asFloat.dispose(); }
     }
-    return new arrayTypes[dtype](native.toArrayBuffer(this.handle) as ArrayBuffer);
+    return new arrayTypes[dtype](native.toArrayBuffer(this.handle));
+  }
+  /** A copy of the elements' bytes in row-major order, in the tensor's own dtype (what a file stores). */
+  toBytes(): Uint8Array { return new Uint8Array(native.toArrayBuffer(this.handle)); }
+  /**
+   * Swaps in `source`'s data (device, dtype, values) while this tensor keeps its identity, as PyTorch's
+   * `t.data = source`: module.to() moves parameters so, and optimizers made before still hold them.
+   */
+  setData_(source: Tensor): this {
+    native.setData(this.handle, source.handle);
+    return this;
   }
   /** The elements as nested arrays of numbers (booleans for bool tensors), like PyTorch's tolist(). */
   tolist(): unknown {
@@ -180,7 +196,7 @@ export class Tensor {
   }
 
   // ---- elementwise math and activations ----
-  private unary(name: string): Tensor { return new Tensor(native[name](this.handle)); }
+  private unary(name: UnaryOp): Tensor { return new Tensor(native[name](this.handle)); }
   neg(): Tensor { return this.unary('neg'); }
   abs(): Tensor { return this.unary('abs'); }
   exp(): Tensor { return this.unary('exp'); }
@@ -266,7 +282,7 @@ export class Tensor {
   /** Variance; unbiased (Bessel's correction) by default, as in PyTorch. */
   var(dim?: number | number[], unbiased = true, keepdim = false): Tensor { return new Tensor(native.var(this.handle, optionalDims(dim), unbiased, keepdim)); }
   std(dim?: number | number[], unbiased = true, keepdim = false): Tensor { return new Tensor(native.std(this.handle, optionalDims(dim), unbiased, keepdim)); }
-  logsumexp(dim: number | number[], keepdim = false): Tensor { return new Tensor(native.logsumexp(this.handle, optionalDims(dim), keepdim)); }
+  logsumexp(dim: number | number[], keepdim = false): Tensor { return new Tensor(native.logsumexp(this.handle, Array.isArray(dim) ? dim : [dim], keepdim)); }
   norm(p = 2, dim?: number | number[], keepdim = false): Tensor { return new Tensor(native.norm(this.handle, p, optionalDims(dim), keepdim)); }
   /** The largest element, or with a dim the largest values and their indices along it. */
   max(): Tensor;
@@ -317,7 +333,7 @@ export class Tensor {
   unbind(dim = 0): Tensor[] { return native.unbind(this.handle, dim).map((h: Handle) => new Tensor(h)); }
   flip(...dims: number[] | [number[]]): Tensor { return new Tensor(native.flip(this.handle, dimsOf(dims))); }
   roll(shifts: number | number[], dims: number | number[] = []): Tensor {
-    return new Tensor(native.roll(this.handle, optionalDims(shifts), optionalDims(dims)));
+    return new Tensor(native.roll(this.handle, Array.isArray(shifts) ? shifts : [shifts], Array.isArray(dims) ? dims : [dims]));
   }
   rot90(k = 1, dims: [number, number] = [0, 1]): Tensor { return new Tensor(native.rot90(this.handle, k, dims)); }
   narrow(dim: number, start: number, length: number): Tensor { return new Tensor(native.narrow(this.handle, dim, start, length)); }
@@ -344,6 +360,11 @@ export class Tensor {
   multinomial(numSamples: number, replacement = false): Tensor { return new Tensor(native.multinomial(this.handle, numSamples, replacement)); }
 }
 
+/** A new handle on `t`'s memory, cut from its graph: what nn's Parameter and Buffer wrap, as nn.Parameter(data) does. */
+export function detachedHandle(t: Tensor): Handle {
+  return native.detach(t.handle);
+}
+
 function wrapOrNull(handle: Handle | null): Tensor | null {
   return handle === null ? null : new Tensor(handle);
 }
@@ -355,7 +376,7 @@ function pairOf([values, indices]: [Handle, Handle]): { values: Tensor; indices:
 const DEVICE = /^(cpu|cuda|mps|meta)(:\d+)?$/;
 const SLICE = /^\s*(-?\d+)?\s*:\s*(-?\d+)?\s*(?::\s*(-?\d+)?\s*)?$/;
 
-function indexItem(item: IndexItem): unknown {
+function indexItem(item: IndexItem): Index {
   if (item instanceof Tensor) return item.handle;
   if (typeof item === 'string') {
     if (item.trim() === '...') return '...';

@@ -10,7 +10,7 @@ export {
   RandomInvert, RandomPosterize, RandomSolarize, ToDtype, type CLAHEOptions, type ColorJitterOptions, type GaussianNoiseOptions,
 } from './color.js';
 export { applyByImage, applyWithProbability, Compose, RandomApply, RandomChoice, RandomKernelTransform, RandomOrder } from './containers.js';
-export { describeRecipe, fittedStateDict, loadFittedStateDict, parseRecipe, recipeNames, transformDataset, type FittedTransform, type ParseRecipeOptions, type Recipe, type RecipeStep } from './recipe.js';
+export { describeRecipe, fittedStateDict, loadFittedStateDict, parseRecipe, recipeNames, type FittedTransform, type ParseRecipeOptions, type Recipe, type RecipeStep } from './recipe.js';
 export { Cutout, GridMask, HideAndSeek, RandomErasing, type CutoutOptions, type GridMaskOptions, type HideAndSeekOptions, type RandomErasingOptions } from './erasing.js';
 export {
   checkVolume, RandomVolumeAffine, RandomVolumeFlip, RandomVolumeRotate90, volumeAffine, volumeAffineMatrix,

@@ -1,12 +1,10 @@
 // The augmentation recipe language of the command line: `hflip,affine(degrees=15,translate=0.1,scale=0.9-1.1),mixup(0.2)`.
 // Each name maps to a transform class with torchvision's option names; per-sample techniques keep the recipe's order,
 // batch techniques (mixup, cutmix, …) run after collation, in their own order.
-import type { Dataset, Sample } from '../data/dataset.js';
-import { TransformedDataset } from '../data/transformed-dataset.js';
+import type { Dataset } from '../data/dataset.js';
 import type { Tensor } from '../torch/tensor.js';
 import { AdversarialErasing } from './adversarial-erasing.js';
 import { CLAHE, ColorJitter, GaussianBlur, GaussianNoise, RandomAutocontrast, RandomEqualize, RandomGrayscale } from './color.js';
-import { Compose } from './containers.js';
 import { Cutout, GridMask, HideAndSeek, RandomErasing } from './erasing.js';
 import { RandomAffine, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, RandomRotation, RandomVerticalFlip } from './geometry.js';
 import { CutMix, Mixup, MixupCutmix, Mosaic } from './mixing.js';
@@ -310,12 +308,6 @@ export function parseRecipe(text: string, options: ParseRecipeOptions = {}): Rec
     batch: steps.filter((s) => s.stage === 'batch').map((s) => s.transform as BatchTransform),
     fitted: steps.filter((s) => s.stage === 'fitted').map((s) => s.transform as FittedTransform),
   };
-}
-
-/** The dataset with its inputs through the transforms (one Compose of them), or the dataset itself when there are none. */
-export function transformDataset(dataset: Dataset<Sample>, steps: Transform[]): Dataset<Sample> {
-  if (steps.length === 0) return dataset;
-  return new TransformedDataset(dataset, steps.length === 1 ? steps[0] : new Compose(steps));
 }
 
 /** The statistics of the recipe's fitted steps as one state dict, keyed `<step index>.<name>.<key>` (e.g. `0.featurewise.mean`). */

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { channelAdapter } from '../../src/cli/channels.js';
-import { UsageError } from '../../src/cli/usage-error.js';
+import { channelAdapter } from '../../src/run/channels.js';
+import { UsageError } from '../../src/util/usage-error.js';
 import { lectureCnn, resnet18 } from '../../src/models/index.js';
 import { Conv2d } from '../../src/nn/layers/conv.js';
 import { Sequential } from '../../src/nn/layers/containers.js';

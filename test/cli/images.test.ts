@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import sharp from 'sharp';
 
-import { holdsIdxFiles, openImageFolder } from '../../src/cli/datasets.js';
+import { holdsIdxFiles, openImageFolder } from '../../src/run/datasets.js';
 import { ImageFolder } from '../../src/data/image-folder.js';
 import { dispose } from '../../src/torch/scope.js';
 

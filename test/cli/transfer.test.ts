@@ -52,7 +52,7 @@ test('--weights FILE --freeze backbone: every pretrained layer is kept, batch-no
   const fresh = resnet20({ numClasses: 2 });
   assert.ok(!trained.weights['fc.weight'].equal(fresh.fc.weight), 'the head trained');
   const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-  assert.equal(config.flags.weights, weights);
+  assert.equal(config.options.weights, weights);
   torch.dispose(trained);
   fresh.dispose();
 });

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
 import { TransformedDataset } from '../../src/data/transformed-dataset.js';
 import { torch } from '../../src/index.js';
-import { describeRecipe, fittedStateDict, loadFittedStateDict, parseRecipe, recipeNames, transformDataset } from '../../src/transforms/recipe.js';
+import { transformDataset } from '../../src/data/transformed-dataset.js';
+import { describeRecipe, fittedStateDict, loadFittedStateDict, parseRecipe, recipeNames } from '../../src/transforms/recipe.js';
 import { BatchTransform, Transform } from '../../src/transforms/transform.js';
 
 const script = fileURLToPath(new URL('../../../test/transforms/recipe_reference.py', import.meta.url));

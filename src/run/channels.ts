@@ -4,7 +4,7 @@ import { Conv2d } from '../nn/layers/conv.js';
 import type { Module } from '../nn/module.js';
 import { Grayscale } from '../transforms/color.js';
 import type { Transform } from '../transforms/transform.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 /** The per-sample steps that give `model` the channels it takes from images of `channels` channels (none when they agree). */
 export function channelAdapter(model: Module, channels: number, command: string): Transform[] {

@@ -1,4 +1,4 @@
-// The data sets the command line knows by name, and folders of images.
+// The data sets a run knows by name (offline from the npm packages), and folders of images.
 import { readdirSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
@@ -7,7 +7,7 @@ import { ImagesByName } from '../data/image-files.js';
 import { ImageFolder, isFolder } from '../data/image-folder.js';
 import type { LabelledImages, SkippedImage } from '../data/labelled-images.js';
 import { FashionMNIST, MNIST } from '../data/mnist.js';
-import { UsageError } from './usage-error.js';
+import { UsageError } from '../util/usage-error.js';
 
 export interface NamedDataset {
   train: Dataset;
