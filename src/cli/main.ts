@@ -13,8 +13,8 @@ const commands: Record<string, { run: (args: string[]) => void | Promise<void>; 
   train: { run: train, about: 'train a model on a data set; writes a run folder with metrics, checkpoints and curves' },
   augment: { run: augment, about: 'augmented copies of an image folder, a preview grid of an augmentation recipe, or the recipe names (--list)' },
   eval: { run: evaluateCommand, about: 'score a checkpoint on a test set: loss, accuracy, per-class accuracy, confusion matrix' },
-  setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
+  setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
 };
 
 function help(): string {
