@@ -21,7 +21,7 @@ const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
 /**
- * How cnnkit runs the pipeline. 'batched': every step on each collated batch, as the DataLoader's batchTransform in the
+ * How cnnkit runs the pipeline. 'batched': every step on each collated batch, as the DataLoader's collatedTransform in the
  * worker threads, in float from the start (the files are all one size, so the crop can wait for the batch).
  * 'cached': the same, with the decoded pixels kept in memory shared by the workers, so that only the first pass
  * decodes. 'per-sample': every step per sample in the workers, in torchvision's order.
@@ -61,7 +61,7 @@ function makeLoader(root: string, mode: AugmentMode): data.DataLoader {
   });
   return new data.DataLoader(folder, {
     batchSize: BATCH, shuffle: true, seed: 0, numWorkers: WORKERS, persistentWorkers: true,
-    ...(mode === 'per-sample' ? {} : { batchTransform: batched() }),
+    ...(mode === 'per-sample' ? {} : { collatedTransform: batched() }),
   });
 }
 

@@ -41,7 +41,8 @@ export function parseCommandLine(command: string, args: string[], spec: FlagSpec
     const code = (error as { code?: string }).code;
     const arg = /'([^']+)'/.exec((error as Error).message)?.[1] ?? '';
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${command}: ${arg.split(' ')[0]} needs a ${spec[arg.replace(/^--|\s.*$/g, '')]?.type ?? 'string'} value`);
-    throw new UsageError(`${command}: unknown option '${arg}'; valid options: ${Object.keys(spec).map((n) => `--${n}`).join(', ')}`);
+    const valid = Object.keys(spec).map((n) => `--${n}`).join(', ');
+    throw new UsageError(`${command}: unknown option '${arg}'; ${valid ? `valid options: ${valid}` : `${command} takes no options`}`);
   }
   const out: Flags = {};
   for (const [name, value] of Object.entries(values)) {

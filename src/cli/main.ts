@@ -14,9 +14,9 @@ const commands: Record<string, { run: (args: string[]) => void | Promise<void>; 
   train: { run: train, about: 'train a model on a data set; writes a run folder with metrics, checkpoints and curves' },
   augment: { run: augment, about: 'augmented copies of an image folder, a preview grid of an augmentation recipe, or the recipe names (--list)' },
   eval: { run: evaluateCommand, about: 'score a run on labelled images: loss, accuracy, per-class accuracy, confusion matrix; --report writes report.html' },
-  predict: { run: predict, about: 'the classes of image files by a trained run: printed, as JSON or as a CSV in natural order of the file names' },
-  setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
+  setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
+  predict: { run: predict, about: 'the classes of image files by a trained run: printed, as JSON or as a CSV in natural order of the file names' },
 };
 
 function help(): string {

@@ -10,7 +10,7 @@ import { stack } from '../torch/functions.js';
 import { dispose, tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import type { Recipe, RecipeStep } from '../transforms/recipe.js';
-import type { BatchTransform, Transform } from '../transforms/transform.js';
+import type { MixingTransform, Transform } from '../transforms/transform.js';
 import type { Dataset } from './dataset.js';
 import { makeGrid } from './image-grid.js';
 
@@ -27,7 +27,7 @@ export interface AugmentationPreviewOptions {
 export const applyAll = (transforms: Transform[], x: Tensor): Tensor => transforms.reduce((y, t) => t.forward(y), x);
 
 /** The batch's inputs after the batch transforms. */
-function applyBatch(transforms: BatchTransform[], inputs: Tensor, targets: Tensor): Tensor {
+function applyBatch(transforms: MixingTransform[], inputs: Tensor, targets: Tensor): Tensor {
   return transforms.reduce((batch, t) => t.forward(batch, { epoch: 0 }), { inputs, targets }).inputs;
 }
 
@@ -95,7 +95,7 @@ export async function augmentationPreview(dataset: Dataset, classes: readonly st
   try {
     groups.forEach((group, g) => {
       const sample = group.steps.filter((s) => s.stage !== 'batch').map((s) => s.transform as Transform);
-      const batch = group.steps.filter((s) => s.stage === 'batch').map((s) => s.transform as BatchTransform);
+      const batch = group.steps.filter((s) => s.stage === 'batch').map((s) => s.transform as MixingTransform);
       const tiles: Tensor[][] = images.map(() => []);
       for (let v = 0; v < versions; v++) {
         // Version v of a group draws from (seed, group, version, row), the batch techniques from (seed, group, version).

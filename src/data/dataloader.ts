@@ -5,7 +5,7 @@ import { defaultCollate, importCollate, type CollateFn, type CollateRef } from '
 import { loadBatch, loadError, LoadFailure } from './load-batch.js';
 import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
 import { checkSeed, Random, seedFromTorch } from '../torch/random.js';
-import { checkWorkerSpec, packSpec, unpack } from './transfer.js';
+import { checkWorkerSpec, pack, packSpec, unpack } from './transfer.js';
 import type { InputTransform } from './transformed-dataset.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -36,7 +36,7 @@ export interface DataLoaderOptions<S, B> {
    * a transforms.Compose of batch-capable transforms gives each image its own random parameters in a few libtorch
    * calls per batch. Its draws depend only on (seed, epoch, batch). Needs defaultCollate's {inputs, targets} batches.
    */
-  batchTransform?: InputTransform;
+  collatedTransform?: InputTransform;
   /** Keep the worker threads between epochs instead of starting them for each (default false, as PyTorch's). */
   persistentWorkers?: boolean;
 }
@@ -59,7 +59,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
   readonly numWorkers: number;
   readonly prefetch: number;
   readonly seed: number;
-  readonly batchTransform: InputTransform | undefined;
+  readonly collatedTransform: InputTransform | undefined;
   readonly persistentWorkers: boolean;
   /** The epoch the next iteration runs: it picks the shuffle order, and goes up by one as each iteration starts. */
   epoch = 0;
@@ -79,9 +79,9 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     // Only a shuffling loader draws from torch's generator, so a plain one leaves torch's random stream alone.
     this.seed = options.seed !== undefined ? checkSeed(options.seed, 'DataLoader') : this.shuffle ? seedFromTorch() : 0;
     this.collate = options.collate ?? (defaultCollate as unknown as CollateFn<S, B>);
-    this.batchTransform = options.batchTransform;
-    if (this.batchTransform !== undefined && typeof this.batchTransform?.forward !== 'function') {
-      throw new TypeError(`DataLoader: batchTransform must be an object with forward(inputs), such as a transforms.Compose, got ${String(this.batchTransform)}`);
+    this.collatedTransform = options.collatedTransform;
+    if (this.collatedTransform !== undefined && typeof this.collatedTransform?.forward !== 'function') {
+      throw new TypeError(`DataLoader: collatedTransform must be an object with forward(inputs), such as a transforms.Compose, got ${String(this.collatedTransform)}`);
     }
     this.persistentWorkers = options.persistentWorkers ?? false;
     if (typeof this.persistentWorkers !== 'boolean') throw new TypeError(`DataLoader: persistentWorkers must be a boolean, got ${String(this.persistentWorkers)}`);
@@ -90,8 +90,8 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     }
     if (this.numWorkers > 0) {
       checkWorkerSpec(dataset);
-      if (this.batchTransform && typeof this.batchTransform.workerSpec !== 'function') {
-        throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, batchTransform must reach the worker threads: give an object with workerSpec() (a transforms.Transform)`);
+      if (this.collatedTransform && typeof this.collatedTransform.workerSpec !== 'function') {
+        throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, collatedTransform must reach the worker threads: give an object with workerSpec() (a transforms.Transform)`);
       }
       if (typeof this.collate === 'function' && this.collate !== (defaultCollate as unknown)) {
         throw new TypeError(`DataLoader: with numWorkers ${this.numWorkers}, collate must reach the worker threads, which a function cannot; ` +
@@ -118,7 +118,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
 
   /** One batch, loaded on this thread; the samples are freed once collated. */
   private load(indices: Int32Array, collate: CollateFn<S, B>, batch: number, epoch: number): B {
-    const maker = { dataset: this.dataset, collate, batchTransform: this.batchTransform ?? null, seed: this.seed, epoch };
+    const maker = { dataset: this.dataset, collate, collatedTransform: this.collatedTransform ?? null, seed: this.seed, epoch };
     try {
       return tidy(() => loadBatch(maker, indices, batch));
     } catch (error) {
@@ -144,7 +144,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     const { epoch, batches } = this.nextEpoch();
     if (batches.length === 0) return;
     const pool = this.pool ?? new WorkerPool(
-      { dataset: packSpec(this.dataset), collate: ref, batchTransform: this.batchTransform ? packSpec(this.batchTransform) : null },
+      { dataset: packSpec(this.dataset), collate: ref, collatedTransform: this.collatedTransform ? pack(this.collatedTransform) : null },
       this.persistentWorkers ? this.numWorkers : Math.min(this.numWorkers, batches.length), nameOf(this.dataset));
     this.pool = null;
     const closes = this.closes;
@@ -153,7 +153,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     try {
       for (let b = 0, asked = 0; b < batches.length; b++) {
         for (; asked < batches.length && asked < b + this.prefetch; asked++) {
-          const reply = pool.request(asked, batches[asked], [this.seed, epoch]);
+          const reply = pool.request(asked, batches[asked], this.seed, epoch);
           reply.catch(() => {}); // a batch that fails before its turn is reported when its turn comes
           queue.push(reply);
         }

@@ -1,7 +1,7 @@
 // The data area: datasets, splits, the DataLoader (with worker threads), MNIST / Fashion-MNIST, and images from disk.
 export type { Batch, Dataset, Sample, WorkerSpec } from './dataset.js';
 export { TensorDataset } from './tensor-dataset.js';
-export { TransformedDataset, transformDataset, type InputTransform } from './transformed-dataset.js';
+export { transformDataset, TransformedDataset, type InputTransform } from './transformed-dataset.js';
 export { Subset } from './subset.js';
 export { randomSplit } from './random-split.js';
 export { currentEpoch, currentRandom, Random, withRandom } from '../torch/random.js';
@@ -10,9 +10,8 @@ export { DataLoader, type DataLoaderOptions } from './dataloader.js';
 export { FashionMNIST, MNIST, type MNISTOptions } from './mnist.js';
 export { readIdx, type IdxArray } from './idx.js';
 export { cacheHome } from './cache.js';
-export { checkImageFiles, decodeImage, encodeImage, readImage, saveImage, type DecodeOptions, type SaveImageOptions } from './image.js';
+export { checkImageFiles, decodeImage, readImage, saveImage, type DecodeOptions, type SaveImageOptions } from './image.js';
 export { makeGrid, type GridOptions } from './image-grid.js';
 export { LabelledImages, type ImageDatasetOptions, type SkippedImage, type TargetTransform } from './labelled-images.js';
 export { IMAGE_EXTENSIONS, ImageFolder, type ImageFolderOptions } from './image-folder.js';
 export { ImagesByName, type ImagesByNameOptions } from './image-files.js';
-export { augmentationPreview, type AugmentationPreviewOptions } from './augmentation-preview.js';

@@ -1,13 +1,13 @@
 // One batch made from a dataset, the same way on the main thread and in a worker thread: the batch's files read ahead,
-// each sample under its own generator, the samples collated, then the batch transform. A failure says at which stage.
+// each sample under its own generator, the samples collated, then the collated transform. A failure says at which stage.
 import { Random, withRandom } from '../torch/random.js';
 import { Tensor } from '../torch/tensor.js';
 import type { CollateFn } from './collate.js';
 import type { Dataset } from './dataset.js';
 import type { InputTransform } from './transformed-dataset.js';
 
-/** Where loading a batch failed: reading its files ahead, one of its samples, collating, or the batch transform. */
-export type LoadStage = { stage: 'prefetch' | 'collate' | 'batchTransform'; batch: number } | { stage: 'sample'; index: number };
+/** Where loading a batch failed: reading its files ahead, one of its samples, collating, or the collated transform. */
+export type LoadStage = { stage: 'prefetch' | 'collate' | 'collatedTransform'; batch: number } | { stage: 'sample'; index: number };
 
 /** What loadBatch throws: the stage that failed and, as cause, its error. */
 export class LoadFailure extends Error {
@@ -20,7 +20,7 @@ export class LoadFailure extends Error {
 export function loadError(at: LoadStage, dataset: string, error: Error, thread?: number): Error {
   const what = at.stage === 'sample' ? `sample ${at.index} of ${dataset}`
     : at.stage === 'prefetch' ? `reading ahead for batch ${at.batch} of ${dataset}`
-      : at.stage === 'collate' ? `collating batch ${at.batch} of ${dataset}` : `batchTransform on batch ${at.batch} of ${dataset}`;
+      : at.stage === 'collate' ? `collating batch ${at.batch} of ${dataset}` : `collatedTransform on batch ${at.batch} of ${dataset}`;
   return new Error(`DataLoader: ${what} failed${thread === undefined ? '' : ` (in worker thread ${thread})`}: ${error.message}`, { cause: error });
 }
 
@@ -33,7 +33,7 @@ const BATCH_STREAM = 0x62617463;
 /** The batch with its inputs replaced by transform.forward(inputs); the old inputs are freed. */
 function transformBatch(batch: unknown, transform: InputTransform, seed: number, epoch: number, index: number): unknown {
   const inputs = (batch as { inputs?: unknown })?.inputs;
-  if (!(inputs instanceof Tensor)) throw new TypeError('batchTransform needs batches with an inputs tensor, as defaultCollate makes; leave it out with a collate that makes other batches');
+  if (!(inputs instanceof Tensor)) throw new TypeError('collatedTransform needs batches with an inputs tensor, as defaultCollate makes; leave it out with a collate that makes other batches');
   const out = withRandom(new Random(seed, epoch, index, BATCH_STREAM), () => transform.forward(inputs), epoch);
   if (out !== inputs) inputs.dispose();
   return { ...(batch as object), inputs: out };
@@ -43,7 +43,7 @@ function transformBatch(batch: unknown, transform: InputTransform, seed: number,
 export interface BatchMaker<S, B> {
   dataset: Dataset<S>;
   collate: CollateFn<S, B>;
-  batchTransform: InputTransform | null;
+  collatedTransform: InputTransform | null;
   seed: number;
   epoch: number;
 }
@@ -61,12 +61,12 @@ function atStage<T>(at: LoadStage, fn: () => T): T {
  * LoadFailure; `beforeSample` runs before each sample, and what it throws passes through as it is (a stop signal).
  */
 export function loadBatch<S, B>(maker: BatchMaker<S, B>, indices: Int32Array, batch: number, beforeSample?: () => void): B {
-  const { dataset, collate, batchTransform, seed, epoch } = maker;
+  const { dataset, collate, collatedTransform, seed, epoch } = maker;
   atStage({ stage: 'prefetch', batch }, () => dataset.prefetch?.(indices));
   const samples = Array.from(indices, (i) => {
     beforeSample?.();
     return atStage({ stage: 'sample', index: i }, () => withRandom(new Random(seed, epoch, i), () => dataset.get(i), epoch));
   });
   const collated = atStage({ stage: 'collate', batch }, () => collate(samples));
-  return batchTransform ? atStage({ stage: 'batchTransform', batch }, () => transformBatch(collated, batchTransform, seed, epoch, batch) as B) : collated;
+  return collatedTransform ? atStage({ stage: 'collatedTransform', batch }, () => transformBatch(collated, collatedTransform, seed, epoch, batch) as B) : collated;
 }

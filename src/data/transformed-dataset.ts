@@ -1,11 +1,14 @@
 // A dataset seen through a per-sample transform of its inputs: augmentation for datasets that take no transform option.
 import { tidy } from '../torch/scope.js';
+import type { Tensor } from '../torch/tensor.js';
 import { Compose } from '../transforms/containers.js';
 import type { Transform } from '../transforms/transform.js';
-import type { Tensor } from '../torch/tensor.js';
 import { checkIndex, nameOf, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 
-/** What a sample's input goes through: a transform (transforms.Compose, transforms.RandomErasing, …). */
+/**
+ * What a sample's input goes through: a transform (transforms.Compose, transforms.RandomErasing, …). Worker threads
+ * rebuild a transforms.Transform through its class's schema, another object through its own workerSpec().
+ */
 export interface InputTransform {
   forward(input: Tensor): Tensor;
   workerSpec?(): WorkerSpec;

@@ -23,11 +23,12 @@ interface Slot {
 /** How long close() waits for a worker to stop by itself before terminating it. */
 const GRACE_MS = 5000;
 
-/** What a worker rebuilds: the dataset, the collate (null: defaultCollate) and the batch transform, if any. */
+/** What a worker rebuilds: the dataset, the collate (null: defaultCollate) and the collated transform, if any. */
 export interface PoolSpec {
   dataset: PackedSpec;
   collate: CollateRef | null;
-  batchTransform: PackedSpec | null;
+  /** As pack() gives it. */
+  collatedTransform: unknown;
 }
 
 type Reply = { fatal: Error } | { id: number; value: unknown } | { id: number; at: LoadStage; error: Error };
@@ -53,15 +54,15 @@ export class WorkerPool {
     });
   }
 
-  /** The packed batch made of the given samples; seeds = [loader seed, epoch] seed each sample's random transforms. */
-  request(batch: number, indices: Int32Array, seeds: [number, number]): Promise<unknown> {
+  /** The packed batch made of the given samples; the loader's seed and the epoch seed each sample's random transforms. */
+  request(batch: number, indices: Int32Array, seed: number, epoch: number): Promise<unknown> {
     const slot = this.slots.reduce((best, s) => (!s.failure && (best.failure || s.pending.size < best.pending.size) ? s : best));
     if (slot.failure) return Promise.reject(slot.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject });
       slot.worker.ref(); // a batch is awaited: keep the process alive for it
-      slot.worker.postMessage({ id, batch, indices, seeds });
+      slot.worker.postMessage({ id, batch, indices, seed, epoch });
     });
   }
 

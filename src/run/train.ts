@@ -178,7 +178,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   if (options.earlyStopping !== undefined) {
     callbacks.push(new EarlyStopping({ monitor, patience: positive(options, 'earlyStopping', 1, true), restoreBestWeights: true }));
   }
-  const run = { regularizers, callbacks, seed, config, progress, batchTransforms: recipe?.batch };
+  const run = { regularizers, callbacks, seed, config, progress, mixingTransforms: recipe?.batch };
   const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, ...run });
   if (options.resume) trainer.resume(join(out, 'last.safetensors'), [trainLoader]);
   trainer.progress.message(`training ${modelName} (${model.numParameters().toLocaleString('en-US')} parameters) on ${trainSet.length} ${datasetName} images, validating on ${valSet.length}; run folder ${out}`);

@@ -1,17 +1,8 @@
-// Argument checks that give a clear message before a value reaches C++.
+// Argument checks that give a clear message before a value reaches C++; the plain number checks are util's, shared with
+// the layers above.
+import { describe } from '../util/checks.js';
 
-export function checkInt(value: unknown, name: string, where: string, min = -Infinity): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) {
-    throw new TypeError(`${where}: ${name} must be an integer, got ${describe(value)}`);
-  }
-  if (value < min) throw new RangeError(`${where}: ${name} must be at least ${min}, got ${value}`);
-  return value;
-}
-
-export function checkNumber(value: unknown, name: string, where: string): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${where}: ${name} must be a number, got ${describe(value)}`);
-  return value;
-}
+export { checkInt, checkNumber, describe } from '../util/checks.js';
 
 /** A shape: non-negative integer sizes. */
 export function checkShape(shape: unknown, where: string): number[] {
@@ -22,12 +13,4 @@ export function checkShape(shape: unknown, where: string): number[] {
     }
   });
   return shape;
-}
-
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
 }

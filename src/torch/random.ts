@@ -125,7 +125,7 @@ let current: { random: Random; epoch?: number } | null = null;
 
 /**
  * Runs fn with `random` as the generator that currentRandom() returns, and `epoch` as currentEpoch() (the DataLoader
- * sets both for each sample; the trainer for each batch transform).
+ * sets both for each sample; the trainer for each mixing transform).
  */
 export function withRandom<T>(random: Random, fn: () => T, epoch?: number): T {
   const outer = current;

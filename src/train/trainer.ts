@@ -10,7 +10,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { dispose, tidy } from '../torch/scope.js';
 import { getRngState, manualSeed, setRngState } from '../torch/runtime.js';
 import type { Tensor } from '../torch/tensor.js';
-import type { BatchTransform } from '../transforms/transform.js';
+import type { MixingTransform } from '../transforms/transform.js';
 import type { Callback } from './callback.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import type { EpochLogs } from './logs.js';
@@ -46,7 +46,7 @@ export interface TrainerOptions {
    * Applied in order to each training batch on the device, before the forward pass (mixup, cutmix, …); batch b of
    * epoch e draws from Random(seed, e, b), so a seeded run augments the same way every time. Not applied to validation.
    */
-  batchTransforms?: BatchTransform[];
+  mixingTransforms?: MixingTransform[];
   callbacks?: Callback[];
   progress?: ProgressMode | Progress;
   /** Saved with checkpoints, so a run can be rebuilt from its files (model name and options, …). */
@@ -64,7 +64,7 @@ export class Trainer {
   /** Epochs completed; fit() continues from here (after resume()). */
   epoch = 0;
   private readonly loss: (output: Tensor, target: Tensor) => Tensor;
-  /** Seeds the batch transforms' generators: the seed option, or one drawn from torch's generator when fit() first needs it. */
+  /** Seeds the mixing transforms' generators: the seed option, or one drawn from torch's generator when fit() first needs it. */
   private batchSeed: number | undefined;
 
   constructor(readonly options: TrainerOptions) {
@@ -74,9 +74,9 @@ export class Trainer {
     this.loss = options.loss ?? defaultLoss;
     this.progress = options.progress instanceof Progress ? options.progress : new Progress(options.progress);
     if (options.device) this.model.to(options.device);
-    const batchTransforms = options.batchTransforms ?? [];
-    if (!Array.isArray(batchTransforms) || batchTransforms.some((t) => typeof t?.forward !== 'function')) {
-      throw new TypeError(`Trainer: batchTransforms must be an array of batch transforms (Mixup, CutMix, …), got ${String(batchTransforms)}`);
+    const mixingTransforms = options.mixingTransforms ?? [];
+    if (!Array.isArray(mixingTransforms) || mixingTransforms.some((t) => typeof t?.forward !== 'function')) {
+      throw new TypeError(`Trainer: mixingTransforms must be an array of mixing transforms (Mixup, CutMix, …), got ${String(mixingTransforms)}`);
     }
   }
 
@@ -167,9 +167,9 @@ export class Trainer {
     return { loss: loss.value, accuracy: correct / seen, penalty: penalty.value, topk: this.options.topK ? topkCorrectCount / seen : undefined };
   }
 
-  /** The batch after the batch transforms, with epoch and batch index 0-based as the DataLoader counts them. */
+  /** The batch after the mixing transforms, with epoch and batch index 0-based as the DataLoader counts them. */
   private transformBatch(batch: Batch, epoch: number, batchIndex: number): Batch {
-    const transforms = this.options.batchTransforms ?? [];
+    const transforms = this.options.mixingTransforms ?? [];
     if (transforms.length === 0) return batch;
     this.batchSeed ??= this.options.seed ?? seedFromTorch();
     const context = { model: this.model, epoch: epoch - 1 };

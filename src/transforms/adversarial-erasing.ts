@@ -1,19 +1,19 @@
 // Adversarial erasing (object-region mining, Wei et al. 2017): the current model's class activation map shows the part
 // of each training image it finds most discriminative; erasing that part makes it learn the rest of the object.
-import type { Batch, WorkerSpec } from '../data/dataset.js';
+import type { Batch } from '../data/dataset.js';
 import { currentRandom } from '../torch/random.js';
 import * as F from '../nn/functional.js';
 import { Linear } from '../nn/layers/linear.js';
 import { AdaptiveAvgPool2d } from '../nn/layers/pooling.js';
 import type { Module } from '../nn/module.js';
-import { pyFloat } from '../nn/repr.js';
 import { enableGrad, grad, noGrad } from '../torch/autograd.js';
 import { checkNumber, describe } from '../torch/check.js';
 import { tensor } from '../torch/creation.js';
 import { where } from '../torch/functions.js';
 import { keep, tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
-import { BatchTransform, type BatchContext } from './transform.js';
+import { defineTransform, show } from './schema.js';
+import { MixingTransform, type MixingContext } from './transform.js';
 
 const NAME = 'AdversarialErasing';
 
@@ -157,7 +157,7 @@ export interface AdversarialErasingOptions {
  * discriminative (above threshold·max). The class is the target (argmax of soft targets). Needs context.model: the model runs
  * in eval mode without touching its parameters' gradients, batch-norm statistics or training mode.
  */
-export class AdversarialErasing extends BatchTransform {
+export class AdversarialErasing extends MixingTransform {
   readonly threshold: number;
   readonly mode: 'cam' | 'gradcam';
   readonly layer?: string;
@@ -180,7 +180,7 @@ export class AdversarialErasing extends BatchTransform {
     [this.threshold, this.mode, this.layer, this.fill, this.p] = [threshold, mode, layer, fill, p];
   }
 
-  forward(batch: Batch, context: BatchContext = {}): Batch {
+  forward(batch: Batch, context: MixingContext = {}): Batch {
     const { inputs, targets } = batch;
     if (inputs?.ndim !== 4) throw new TypeError(`${NAME}: expects a batch of images N×C×H×W as inputs, got ${describe(inputs)}`);
     const model = context.model;
@@ -212,10 +212,12 @@ export class AdversarialErasing extends BatchTransform {
     });
     return { inputs: erased, targets: targets.clone() };
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'AdversarialErasing', args: [this.options] }; }
-  toString(): string {
-    const fill = Array.isArray(this.fill) ? `[${this.fill.join(', ')}]` : this.fill;
-    return `AdversarialErasing(threshold=${pyFloat(this.threshold)}, mode=${this.mode}${this.layer ? `, layer=${this.layer}` : ''}, fill=${fill}, p=${pyFloat(this.p)})`;
-  }
 }
+
+defineTransform(AdversarialErasing, {
+  module: import.meta.url, recipe: { name: 'adversarialErasing', shorthand: ['threshold'] },
+  options: {
+    threshold: { kind: 'number' }, mode: { kind: 'string' }, layer: { kind: 'string', show: (v?: string) => v || undefined },
+    fill: { kind: 'value', show: (v: number | number[] | 'mean') => (v === 'mean' ? v : show.fill(v)) }, p: { kind: 'number' },
+  },
+});

@@ -1,8 +1,7 @@
 // torchvision's photometric transforms: parameters drawn from currentRandom() per image of a batch, applied by the
 // kernels in functional/color.ts and functional/histogram.ts.
 import { currentRandom, type Random } from '../torch/random.js';
-import { pyBool, pyFloat } from '../nn/repr.js';
-import { checkBoolean, checkChoice, checkRange, withDefaults } from '../optim/options.js';
+import { checkBoolean, checkChoice, checkRange, withDefaults } from '../util/checks.js';
 import { noGrad } from '../torch/autograd.js';
 import { describe } from '../torch/check.js';
 import { randn } from '../torch/creation.js';
@@ -16,13 +15,12 @@ import {
 import { autocontrast, clahe, equalize, type ClaheOptions } from './functional/histogram.js';
 import { imageCount } from './functional/per-image.js';
 import { checkImage } from './image.js';
+import { defineTransform, show } from './schema.js';
 import { Transform } from './transform.js';
 
-const pyTuple = (values: readonly number[]): string => `(${values.map(pyFloat).join(', ')})`;
-const pyList = (values: readonly number[]): string => `[${values.map(pyFloat).join(', ')}]`;
-
-/** A ColorJitter range: a number d gives [max(0, center − d), center + d]; a pair [min, max] is taken as is. */
+/** A ColorJitter range: a number d gives [max(0, center − d), center + d]; a pair [min, max] is taken as is; null is no jitter. */
 function jitterRange(value: unknown, name: string, center: number, bound: [number, number], clipFirst: boolean): [number, number] | null {
+  if (value === null) return null;
   let range: [number, number];
   if (typeof value === 'number') {
     if (!(value >= 0)) throw new RangeError(`ColorJitter: ${name} as a single number must be non-negative, got ${value}`);
@@ -41,11 +39,11 @@ function jitterRange(value: unknown, name: string, center: number, bound: [numbe
 }
 
 export interface ColorJitterOptions {
-  brightness?: number | [number, number];
-  contrast?: number | [number, number];
-  saturation?: number | [number, number];
+  brightness?: number | [number, number] | null;
+  contrast?: number | [number, number] | null;
+  saturation?: number | [number, number] | null;
   /** Turns of the hue circle: h gives [-h, h]; within [-0.5, 0.5]. */
-  hue?: number | [number, number];
+  hue?: number | [number, number] | null;
 }
 
 /** torchvision's ColorJitter: brightness, contrast, saturation and hue factors drawn uniformly, applied in a random order. */
@@ -87,14 +85,6 @@ export class ColorJitter extends Transform {
       return out;
     }), 'ColorJitter');
   }
-  workerSpec() {
-    const or = (r: [number, number] | null, off: number) => r ?? [off, off];
-    return { module: import.meta.url, name: 'ColorJitter', args: [{ brightness: or(this.brightness, 1), contrast: or(this.contrast, 1), saturation: or(this.saturation, 1), hue: or(this.hue, 0) }] };
-  }
-  toString(): string {
-    const show = (r: [number, number] | null) => (r === null ? 'None' : pyTuple(r));
-    return `ColorJitter(brightness=${show(this.brightness)}, contrast=${show(this.contrast)}, saturation=${show(this.saturation)}, hue=${show(this.hue)})`;
-  }
 }
 
 /** torchvision's Grayscale: 1 or 3 output channels of 0.2989 R + 0.587 G + 0.114 B. */
@@ -106,16 +96,12 @@ export class Grayscale extends Transform {
     this.numOutputChannels = numOutputChannels;
   }
   forward(x: Tensor): Tensor { return rgbToGrayscale(x, this.numOutputChannels); }
-  workerSpec() { return { module: import.meta.url, name: 'Grayscale', args: [this.numOutputChannels] }; }
-  toString(): string { return `Grayscale(num_output_channels=${this.numOutputChannels})`; }
 }
 
 /** torchvision's RandomGrayscale: grayscale with probability p, keeping the number of channels. */
 export class RandomGrayscale extends RandomKernelTransform {
   constructor(p = 0.1) { super(p); }
   protected apply(images: Tensor): Tensor { return rgbToGrayscale(images, images.shape[images.ndim - 3] === 3 ? 3 : 1); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomGrayscale', args: [this.p] }; }
-  toString(): string { return `RandomGrayscale(p=${pyFloat(this.p)})`; }
 }
 
 /** torchvision's GaussianBlur: sigma drawn uniformly from [min, max] per image (the same along x and y). */
@@ -144,8 +130,6 @@ export class GaussianBlur extends Transform {
     });
     return gaussianBlur(x, this.kernelSize, x.ndim === 4 ? sigmas : sigmas[0]);
   }
-  workerSpec() { return { module: import.meta.url, name: 'GaussianBlur', args: [this.kernelSize, this.sigma] }; }
-  toString(): string { return `GaussianBlur(kernel_size=(${this.kernelSize.join(', ')}), sigma=${pyTuple(this.sigma)})`; }
 }
 
 export interface GaussianNoiseOptions {
@@ -177,8 +161,6 @@ export class GaussianNoise extends Transform {
       return this.clip ? out.clamp(0, 1) : out;
     }));
   }
-  workerSpec() { return { module: import.meta.url, name: 'GaussianNoise', args: [{ mean: this.mean, sigma: this.sigma, clip: this.clip }] }; }
-  toString(): string { return `GaussianNoise(mean=${pyFloat(this.mean)}, sigma=${pyFloat(this.sigma)}, clip=${pyBool(this.clip)})`; }
 }
 
 /** torchvision's Normalize: (x − mean) / std per channel. */
@@ -197,8 +179,6 @@ export class Normalize extends Transform {
     this.inplace = checkBoolean(inplace, 'inplace', 'Normalize');
   }
   forward(x: Tensor): Tensor { return normalize(x, this.mean, this.std, this.inplace); }
-  workerSpec() { return { module: import.meta.url, name: 'Normalize', args: [this.mean, this.std, this.inplace] }; }
-  toString(): string { return `Normalize(mean=${pyList(this.mean)}, std=${pyList(this.std)})`; }
 }
 
 type ImageDType = 'uint8' | 'float32' | 'float64' | 'float16' | 'bfloat16';
@@ -219,32 +199,24 @@ export class ToDtype extends Transform {
     checkImage(x, 'ToDtype');
     return this.scale ? convertImageDtype(x, this.dtype) : x.to(this.dtype, { copy: true });
   }
-  workerSpec() { return { module: import.meta.url, name: 'ToDtype', args: [this.dtype, { scale: this.scale }] }; }
-  toString(): string { return `ToDtype(dtype=torch.${this.dtype}, scale=${pyBool(this.scale)})`; }
 }
 
 /** torchvision's RandomEqualize: histogram equalization with probability p. */
 export class RandomEqualize extends RandomKernelTransform {
   constructor(p = 0.5) { super(p); }
   protected apply(images: Tensor): Tensor { return equalize(images); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomEqualize', args: [this.p] }; }
-  toString(): string { return `RandomEqualize(p=${pyFloat(this.p)})`; }
 }
 
 /** torchvision's RandomAutocontrast: each channel stretched to the full range, with probability p. */
 export class RandomAutocontrast extends RandomKernelTransform {
   constructor(p = 0.5) { super(p); }
   protected apply(images: Tensor): Tensor { return autocontrast(images); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomAutocontrast', args: [this.p] }; }
-  toString(): string { return `RandomAutocontrast(p=${pyFloat(this.p)})`; }
 }
 
 /** torchvision's RandomInvert: inverted pixels with probability p. */
 export class RandomInvert extends RandomKernelTransform {
   constructor(p = 0.5) { super(p); }
   protected apply(images: Tensor): Tensor { return invert(images); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomInvert', args: [this.p] }; }
-  toString(): string { return `RandomInvert(p=${pyFloat(this.p)})`; }
 }
 
 /** torchvision's RandomPosterize: `bits` bits per channel kept, with probability p. */
@@ -256,8 +228,6 @@ export class RandomPosterize extends RandomKernelTransform {
     this.bits = bits;
   }
   protected apply(images: Tensor): Tensor { return posterize(images, this.bits); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomPosterize', args: [this.bits, this.p] }; }
-  toString(): string { return `RandomPosterize(bits=${this.bits},p=${pyFloat(this.p)})`; }
 }
 
 /** torchvision's RandomSolarize: pixels at or above `threshold` inverted, with probability p. */
@@ -268,8 +238,6 @@ export class RandomSolarize extends RandomKernelTransform {
     this.threshold = checkRange(threshold, 'threshold', 'RandomSolarize', {});
   }
   protected apply(images: Tensor): Tensor { return solarize(images, this.threshold); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomSolarize', args: [this.threshold, this.p] }; }
-  toString(): string { return `RandomSolarize(threshold=${this.threshold},p=${pyFloat(this.p)})`; }
 }
 
 /** torchvision's RandomAdjustSharpness: sharpness set to `sharpnessFactor`, with probability p. */
@@ -280,11 +248,11 @@ export class RandomAdjustSharpness extends RandomKernelTransform {
     this.sharpnessFactor = checkRange(sharpnessFactor, 'sharpnessFactor', 'RandomAdjustSharpness', { min: 0 });
   }
   protected apply(images: Tensor): Tensor { return adjustSharpness(images, this.sharpnessFactor); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomAdjustSharpness', args: [this.sharpnessFactor, this.p] }; }
-  toString(): string { return `RandomAdjustSharpness(sharpness_factor=${this.sharpnessFactor},p=${pyFloat(this.p)})`; }
 }
 
-export interface CLAHEOptions extends ClaheOptions {
+export interface CLAHEOptions extends Omit<ClaheOptions, 'tileGridSize'> {
+  /** Rows and columns of tiles; one number n is n×n. */
+  tileGridSize?: number | [number, number];
   /** Probability per image (default 1: always). */
   p?: number;
 }
@@ -297,13 +265,38 @@ export class CLAHE extends RandomKernelTransform {
     const o = withDefaults(options, { clipLimit: 2, tileGridSize: [8, 8], p: 1 } as Required<CLAHEOptions>, 'CLAHE');
     super(o.p);
     this.clipLimit = checkRange(o.clipLimit, 'clipLimit', 'CLAHE', {});
-    const grid = o.tileGridSize;
+    const grid = typeof o.tileGridSize === 'number' ? [o.tileGridSize, o.tileGridSize] : o.tileGridSize;
     if (!Array.isArray(grid) || grid.length !== 2 || !grid.every((t) => Number.isInteger(t) && t > 0)) {
       throw new RangeError(`CLAHE: tileGridSize must be a pair [rows, columns] of positive integers, got ${describe(grid)}`);
     }
-    this.tileGridSize = grid;
+    this.tileGridSize = grid as [number, number];
   }
   protected apply(images: Tensor): Tensor { return clahe(images, { clipLimit: this.clipLimit, tileGridSize: this.tileGridSize }); }
-  workerSpec() { return { module: import.meta.url, name: 'CLAHE', args: [{ clipLimit: this.clipLimit, tileGridSize: this.tileGridSize, p: this.p }] }; }
-  toString(): string { return `CLAHE(clip_limit=${pyFloat(this.clipLimit)}, tile_grid_size=(${this.tileGridSize.join(', ')}), p=${pyFloat(this.p)})`; }
 }
+
+const p = { p: { kind: 'number' } } as const;
+const jitter = { kind: 'range', show: (r: [number, number] | null) => (r === null ? 'None' : show.floatTuple(r)) } as const;
+defineTransform(ColorJitter, { module: import.meta.url, recipe: { name: 'colorJitter', shorthand: ['brightness', 'contrast', 'saturation', 'hue'] }, options: { brightness: jitter, contrast: jitter, saturation: jitter, hue: jitter } });
+defineTransform(Grayscale, { module: import.meta.url, positional: ['numOutputChannels'], options: { numOutputChannels: { kind: 'integer' } } });
+defineTransform(RandomGrayscale, { module: import.meta.url, recipe: { name: 'grayscale', shorthand: ['p'] }, positional: ['p'], options: p });
+defineTransform(GaussianBlur, {
+  module: import.meta.url, recipe: { name: 'gaussianBlur', shorthand: ['kernelSize'], defaults: { kernelSize: 3 } }, positional: ['kernelSize', 'sigma'], options: { kernelSize: { kind: 'size', show: show.tuple }, sigma: { kind: 'range', show: show.floatTuple } },
+});
+defineTransform(GaussianNoise, {
+  module: import.meta.url, recipe: { name: 'gaussianNoise', shorthand: ['sigma'] }, options: { sigma: { kind: 'number' }, mean: { kind: 'number' }, clip: { kind: 'boolean' } }, printOrder: ['mean', 'sigma', 'clip'],
+});
+defineTransform(Normalize, {
+  module: import.meta.url, positional: ['mean', 'std', 'inplace'],
+  options: { mean: { kind: 'numbers', show: show.floatList }, std: { kind: 'numbers', show: show.floatList }, inplace: { kind: 'boolean', show: false } },
+});
+defineTransform(ToDtype, { module: import.meta.url, positional: ['dtype'], options: { dtype: { kind: 'string', show: (v: string) => `torch.${v}` }, scale: { kind: 'boolean' } } });
+defineTransform(RandomEqualize, { module: import.meta.url, recipe: { name: 'equalize', shorthand: ['p'] }, positional: ['p'], options: p });
+defineTransform(RandomAutocontrast, { module: import.meta.url, recipe: { name: 'autocontrast', shorthand: ['p'] }, positional: ['p'], options: p });
+defineTransform(RandomInvert, { module: import.meta.url, positional: ['p'], options: p });
+// torchvision prints these three without a space after the comma.
+defineTransform(RandomPosterize, { module: import.meta.url, positional: ['bits', 'p'], options: { bits: { kind: 'integer' }, ...p }, separator: ',' });
+defineTransform(RandomSolarize, { module: import.meta.url, positional: ['threshold', 'p'], options: { threshold: { kind: 'number', show: String }, ...p }, separator: ',' });
+defineTransform(RandomAdjustSharpness, {
+  module: import.meta.url, positional: ['sharpnessFactor', 'p'], options: { sharpnessFactor: { kind: 'number', show: String }, ...p }, separator: ',',
+});
+defineTransform(CLAHE, { module: import.meta.url, recipe: { name: 'clahe', shorthand: ['clipLimit'] }, options: { clipLimit: { kind: 'number' }, tileGridSize: { kind: 'size', show: show.tuple }, ...p } });

@@ -2,12 +2,13 @@
 // (for a batch, images that drew the same decision go through together).
 import { currentRandom } from '../torch/random.js';
 import { pyFloat } from '../nn/repr.js';
-import { checkRange } from '../optim/options.js';
+import { checkRange } from '../util/checks.js';
 import { describe } from '../torch/check.js';
 import { empty, tensor } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { checkImage } from './image.js';
+import { defineTransform } from './schema.js';
 import { Transform } from './transform.js';
 
 /**
@@ -82,6 +83,7 @@ function runAll(transforms: Transform[], x: Tensor): Tensor {
   return out === x ? x.clone() : out;
 }
 
+// Containers print their transforms one per line, as torchvision's, so they keep their own toString().
 const listed = (name: string, lines: string[]): string => `${name}(${lines.map((line) => `\n    ${line}`).join('')}\n)`;
 
 /** torchvision's Compose: the transforms in order. */
@@ -92,7 +94,6 @@ export class Compose extends Transform {
     this.transforms = checkTransforms(transforms, 'Compose');
   }
   forward(x: Tensor): Tensor { return runAll(this.transforms, x); }
-  workerSpec() { return { module: import.meta.url, name: 'Compose', args: [this.transforms] }; }
   toString(): string { return listed('Compose', this.transforms.map(String)); }
 }
 
@@ -106,7 +107,6 @@ export class RandomApply extends Transform {
     this.p = checkRange(p, 'p', 'RandomApply', { min: 0, max: 1 });
   }
   forward(x: Tensor): Tensor { return applyWithProbability(x, this.p, (images) => runAll(this.transforms, images), 'RandomApply'); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomApply', args: [this.transforms, this.p] }; }
   toString(): string { return listed('RandomApply', [`p=${pyFloat(this.p)}`, ...this.transforms.map(String)]); }
 }
 
@@ -139,7 +139,6 @@ export class RandomChoice extends Transform {
     const choices = Array.from({ length: x.ndim === 4 ? x.shape[0] : 1 }, choose);
     return applyByImage(x, choices, (k, images) => this.transforms[k].forward(images), 'RandomChoice');
   }
-  workerSpec() { return { module: import.meta.url, name: 'RandomChoice', args: [this.transforms, this.p] }; }
   toString(): string { return `${listed('RandomChoice', this.transforms.map(String))}(p=${this.p ? `[${this.p.map(pyFloat).join(', ')}]` : 'None'})`; }
 }
 
@@ -156,6 +155,11 @@ export class RandomOrder extends Transform {
     const orders = Array.from({ length: x.ndim === 4 ? x.shape[0] : 1 }, () => Array.from(random.permutation(this.transforms.length)));
     return applyByImage(x, orders, (order, images) => runAll(order.map((i) => this.transforms[i]), images), 'RandomOrder');
   }
-  workerSpec() { return { module: import.meta.url, name: 'RandomOrder', args: [this.transforms] }; }
   toString(): string { return listed('RandomOrder', this.transforms.map(String)); }
 }
+
+const transforms = { transforms: { show: false } } as const;
+defineTransform(Compose, { module: import.meta.url, positional: ['transforms'], options: transforms });
+defineTransform(RandomApply, { module: import.meta.url, positional: ['transforms', 'p'], options: { ...transforms, p: { kind: 'number' } } });
+defineTransform(RandomChoice, { module: import.meta.url, positional: ['transforms', 'p'], options: { ...transforms, p: { show: false } } });
+defineTransform(RandomOrder, { module: import.meta.url, positional: ['transforms'], options: transforms });

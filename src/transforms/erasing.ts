@@ -1,7 +1,6 @@
 // The erasing family: random boxes, holes, grid patches and grid masks overwritten with a fill value.
 import { currentEpoch, currentRandom, type Random } from '../torch/random.js';
-import { pyBool, pyFloat } from '../nn/repr.js';
-import { checkBoolean, checkRange, withDefaults } from '../optim/options.js';
+import { checkBoolean, checkFill, checkRange, checkRangePair, roundHalfEven, withDefaults } from '../util/checks.js';
 import { noGrad } from '../torch/autograd.js';
 import { checkInt, describe } from '../torch/check.js';
 import { arange, randn, tensor } from '../torch/creation.js';
@@ -10,33 +9,11 @@ import { tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { boxMask, erase, fillTensor } from './functional/erasing.js';
 import { checkImage } from './image.js';
+import { defineTransform, show } from './schema.js';
 import { Transform } from './transform.js';
 
 type Box = [number, number, number, number];
 type Fill = number | number[];
-
-/** Python's round(): halves go to the even neighbour, so box sizes match torchvision's. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
-function checkPair(value: unknown, name: string, where: string, min: number, max: number): [number, number] {
-  if (!Array.isArray(value) || value.length !== 2) throw new TypeError(`${where}: ${name} must be a pair [min, max], got ${describe(value)}`);
-  const [a, b] = value.map((v) => checkRange(v, name, where, { min, max }));
-  if (a > b) throw new RangeError(`${where}: ${name} must be [min, max] with min ≤ max, got [${a}, ${b}]`);
-  return [a, b];
-}
-
-function checkFill(value: unknown, name: string, where: string): Fill {
-  const ok = typeof value === 'number' ? Number.isFinite(value) : Array.isArray(value) && value.length > 0 && value.every((v) => Number.isFinite(v));
-  if (!ok) throw new TypeError(`${where}: ${name} must be a number or an array of numbers (one per channel), got ${describe(value)}`);
-  return value as Fill;
-}
-
-const pyList = (values: number[]): string => `[${values.join(', ')}]`;
-const pyPair = ([a, b]: [number, number]): string => `(${pyFloat(a)}, ${pyFloat(b)})`;
-const pyFill = (fill: Fill): string => (typeof fill === 'number' ? String(fill) : pyList(fill));
 
 /** Each image of x (a C×H×W image is its own only image) as views; the caller disposes them when x has a batch dim. */
 const imagesOf = (x: Tensor): Tensor[] => (x.ndim === 4 ? x.unbind(0) : [x]);
@@ -87,9 +64,9 @@ export class RandomErasing extends Transform {
     const where = 'RandomErasing';
     const o = withDefaults(options, { p: 0.5, scale: [0.02, 0.33], ratio: [0.3, 3.3], value: 0, inplace: false } as Required<RandomErasingOptions>, where);
     this.p = checkRange(o.p, 'p', where, { min: 0, max: 1 });
-    this.scale = checkPair(o.scale, 'scale', where, 0, 1);
-    this.ratio = checkPair(o.ratio, 'ratio', where, Number.MIN_VALUE, Infinity);
-    this.value = o.value === 'random' ? 'random' : checkFill(o.value, 'value', where);
+    this.scale = checkRangePair(o.scale, 'scale', where, { min: 0, max: 1 });
+    this.ratio = checkRangePair(o.ratio, 'ratio', where, { min: Number.MIN_VALUE });
+    this.value = o.value === 'random' ? 'random' : checkFill(o.value, 'value', where) as Fill;
     this.inplace = checkBoolean(o.inplace, 'inplace', where);
   }
 
@@ -129,14 +106,7 @@ export class RandomErasing extends Transform {
     return out;
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'RandomErasing', args: [{ p: this.p, scale: this.scale, ratio: this.ratio, value: this.value, inplace: this.inplace }] };
-  }
 
-  toString(): string {
-    const value = this.value === 'random' ? 'random' : pyFill(this.value);
-    return `RandomErasing(p=${pyFloat(this.p)}, scale=${pyPair(this.scale)}, ratio=${pyPair(this.ratio)}, value=${value}, inplace=${pyBool(this.inplace)})`;
-  }
 }
 
 export interface CutoutOptions {
@@ -167,7 +137,7 @@ export class Cutout extends Transform {
     this.nHoles = checkInt(o.nHoles, 'nHoles', where, 1);
     this.length = checkInt(o.length, 'length', where, 1);
     this.p = checkRange(o.p, 'p', where, { min: 0, max: 1 });
-    this.fill = checkFill(o.fill, 'fill', where);
+    this.fill = checkFill(o.fill, 'fill', where) as Fill;
   }
 
   /** The holes of one image as [top, left, bottom, right), clipped to the image. */
@@ -187,13 +157,7 @@ export class Cutout extends Transform {
       random.bernoulli(this.p) ? Cutout.getParams(random, height, width, this.nHoles, this.length) : []);
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'Cutout', args: [{ nHoles: this.nHoles, length: this.length, p: this.p, fill: this.fill }] };
-  }
 
-  toString(): string {
-    return `Cutout(n_holes=${this.nHoles}, length=${this.length}, p=${pyFloat(this.p)}, fill=${pyFill(this.fill)})`;
-  }
 }
 
 export interface HideAndSeekOptions {
@@ -225,7 +189,7 @@ export class HideAndSeek extends Transform {
     this.gridSizes = o.gridSizes.map((s) => checkInt(s, 'each of gridSizes', where, 0));
     this.hideProb = checkRange(o.hideProb, 'hideProb', where, { min: 0, max: 1 });
     this.referenceSize = checkInt(o.referenceSize, 'referenceSize', where, 1);
-    this.fill = checkFill(o.fill, 'fill', where);
+    this.fill = checkFill(o.fill, 'fill', where) as Fill;
   }
 
   /** The hidden patches of one image as [top, left, bottom, right), clipped to the image. */
@@ -248,13 +212,7 @@ export class HideAndSeek extends Transform {
       HideAndSeek.getParams(random, height, width, this.gridSizes, this.hideProb, this.referenceSize));
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'HideAndSeek', args: [{ gridSizes: this.gridSizes, hideProb: this.hideProb, referenceSize: this.referenceSize, fill: this.fill }] };
-  }
 
-  toString(): string {
-    return `HideAndSeek(grid_sizes=${pyList(this.gridSizes)}, hide_prob=${pyFloat(this.hideProb)}, reference_size=${this.referenceSize}, fill=${pyFill(this.fill)})`;
-  }
 }
 
 export interface GridMaskOptions {
@@ -314,7 +272,7 @@ export class GridMask extends Transform {
     this.mode = o.mode;
     this.p = checkRange(o.p, 'p', where, { min: 0, max: 1 });
     this.rampEpochs = checkInt(o.rampEpochs, 'rampEpochs', where, 0);
-    this.fill = checkFill(o.fill, 'fill', where);
+    this.fill = checkFill(o.fill, 'fill', where) as Fill;
   }
 
   /** The probability of masking at this epoch: p, or p·epoch/rampEpochs during the ramp (epochs counted from 0). */
@@ -373,16 +331,34 @@ export class GridMask extends Transform {
     return drop.logicalAnd(applied);
   }
 
-  workerSpec() {
-    return {
-      module: import.meta.url,
-      name: 'GridMask',
-      args: [{ dMin: this.dMin, dMax: this.dMax, ratio: this.ratio, rotate: this.rotate, mode: this.mode, p: this.p, rampEpochs: this.rampEpochs, fill: this.fill }],
-    };
-  }
 
-  toString(): string {
-    const d = this.dMin === undefined && this.dMax === undefined ? '' : `d_min=${this.dMin ?? 'auto'}, d_max=${this.dMax ?? 'auto'}, `;
-    return `GridMask(${d}ratio=${pyFloat(this.ratio)}, rotate=${pyFloat(this.rotate)}, mode=${this.mode}, p=${pyFloat(this.p)}, ramp_epochs=${this.rampEpochs}, fill=${pyFill(this.fill)})`;
-  }
 }
+
+const fill = { kind: 'numbers', show: show.fill } as const;
+defineTransform(RandomErasing, {
+  module: import.meta.url, recipe: { name: 'randomErasing', shorthand: ['p'] },
+  options: {
+    p: { kind: 'number' }, scale: { kind: 'range', show: show.floatTuple }, ratio: { kind: 'range', show: show.floatTuple },
+    value: { kind: 'value', show: (v: Fill | 'random') => (v === 'random' ? v : show.fill(v)) }, inplace: { kind: 'boolean' },
+  },
+});
+defineTransform(Cutout, {
+  module: import.meta.url, recipe: { name: 'cutout', shorthand: ['length'] },
+  options: { length: { kind: 'integer' }, nHoles: { kind: 'integer' }, p: { kind: 'number' }, fill },
+  printOrder: ['nHoles', 'length', 'p', 'fill'],
+});
+defineTransform(HideAndSeek, {
+  module: import.meta.url, recipe: { name: 'hideAndSeek', shorthand: ['hideProb'] },
+  options: { hideProb: { kind: 'number' }, gridSizes: { kind: 'list', show: show.list }, referenceSize: { kind: 'integer' }, fill },
+  printOrder: ['gridSizes', 'hideProb', 'referenceSize', 'fill'],
+});
+/** GridMask prints its periods only when one is set (`auto` for the other). */
+const period = (value: number | undefined, t: GridMask) => (t.dMin === undefined && t.dMax === undefined ? undefined : String(value ?? 'auto'));
+defineTransform(GridMask, {
+  module: import.meta.url, recipe: { name: 'gridMask', shorthand: ['p'] },
+  options: {
+    p: { kind: 'number' }, dMin: { kind: 'integer', show: period }, dMax: { kind: 'integer', show: period }, ratio: { kind: 'number' },
+    rotate: { kind: 'number' }, mode: { kind: 'integer' }, rampEpochs: { kind: 'integer' }, fill,
+  },
+  printOrder: ['dMin', 'dMax', 'ratio', 'rotate', 'mode', 'p', 'rampEpochs', 'fill'],
+});

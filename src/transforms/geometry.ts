@@ -1,27 +1,21 @@
 // torchvision's geometric transforms: each draws its parameters from currentRandom() (one set per image of a batch)
 // and calls the kernel in functional/geometry.ts.
 import { currentRandom, type Random } from '../torch/random.js';
-import { pyBool, pyFloat } from '../nn/repr.js';
-import { checkBoolean, checkChoice, checkRange, withDefaults } from '../optim/options.js';
+import { checkBoolean, checkChoice, checkFill, checkRange, checkRangePair, roundHalfEven, withDefaults } from '../util/checks.js';
 import { describe } from '../torch/check.js';
 import { tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { RandomKernelTransform } from './containers.js';
-import { roundHalfEven } from './erasing.js';
 import {
   affine, centerCrop, crop, hflip, pad, parsePadding, resize, resizedCrop, rotate, vflip,
   type Fill, type GridInterpolation, type Interpolation, type PaddingMode,
 } from './functional/geometry.js';
 import { imageCount } from './functional/per-image.js';
 import { checkImage } from './image.js';
+import { defineTransform, show } from './schema.js';
 import { Transform } from './transform.js';
 
 type Size = number | [number, number];
-
-const pyTuple = (values: readonly number[]): string => `(${values.map(pyFloat).join(', ')})`;
-const pyList = (values: readonly number[]): string => `[${values.map(pyFloat).join(', ')}]`;
-const pySize = (size: Size): string => (typeof size === 'number' ? String(size) : `(${size.join(', ')})`);
-const pyFill = (fill: Fill): string => (typeof fill === 'number' ? String(fill) : `[${fill.join(', ')}]`);
 
 function checkSize(size: unknown, where: string): Size {
   const ok = (s: unknown) => Number.isInteger(s) && (s as number) > 0;
@@ -30,38 +24,16 @@ function checkSize(size: unknown, where: string): Size {
 }
 const sizePair = (size: Size): [number, number] => (typeof size === 'number' ? [size, size] : size);
 
-/** [min, max] from a symmetric bound d (→ [-d, d], d ≥ 0) or a pair, as torchvision's _setup_angle. */
-function checkRangePair(value: unknown, name: string, where: string, min = -Infinity, symmetric = true): [number, number] {
-  if (typeof value === 'number' && symmetric) {
-    if (!(value >= 0)) throw new RangeError(`${where}: ${name} as a single number must be non-negative, got ${value}`);
-    return [-value, value];
-  }
-  if (!Array.isArray(value) || value.length !== 2) throw new TypeError(`${where}: ${name} must be a number or a pair [min, max], got ${describe(value)}`);
-  const [a, b] = value.map((v) => checkRange(v, name, where, { min }));
-  if (a > b) throw new RangeError(`${where}: ${name} must be [min, max] with min ≤ max, got [${a}, ${b}]`);
-  return [a, b];
-}
-
-function checkFill(value: unknown, where: string): Fill {
-  const ok = typeof value === 'number' ? Number.isFinite(value) : Array.isArray(value) && value.length > 0 && value.every((v) => Number.isFinite(v));
-  if (!ok) throw new TypeError(`${where}: fill must be a number or an array of numbers (one per channel), got ${describe(value)}`);
-  return value as Fill;
-}
-
 /** torchvision's RandomHorizontalFlip: mirrors left to right with probability p. */
 export class RandomHorizontalFlip extends RandomKernelTransform {
   constructor(p = 0.5) { super(p); }
   protected apply(images: Tensor): Tensor { return hflip(images); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomHorizontalFlip', args: [this.p] }; }
-  toString(): string { return `RandomHorizontalFlip(p=${pyFloat(this.p)})`; }
 }
 
 /** torchvision's RandomVerticalFlip: mirrors top to bottom with probability p. */
 export class RandomVerticalFlip extends RandomKernelTransform {
   constructor(p = 0.5) { super(p); }
   protected apply(images: Tensor): Tensor { return vflip(images); }
-  workerSpec() { return { module: import.meta.url, name: 'RandomVerticalFlip', args: [this.p] }; }
-  toString(): string { return `RandomVerticalFlip(p=${pyFloat(this.p)})`; }
 }
 
 export interface ResizeOptions {
@@ -89,12 +61,6 @@ export class Resize extends Transform {
   forward(x: Tensor): Tensor {
     return resize(x, this.size, { interpolation: this.interpolation, maxSize: this.maxSize, antialias: this.antialias });
   }
-  workerSpec() {
-    return { module: import.meta.url, name: 'Resize', args: [this.size, { interpolation: this.interpolation, maxSize: this.maxSize, antialias: this.antialias }] };
-  }
-  toString(): string {
-    return `Resize(size=${pySize(this.size)}, interpolation=${this.interpolation}, max_size=${this.maxSize ?? 'None'}, antialias=${pyBool(this.antialias)})`;
-  }
 }
 
 /** torchvision's CenterCrop: the central box of `size` (zero-padded when the image is smaller). */
@@ -105,8 +71,6 @@ export class CenterCrop extends Transform {
     this.size = sizePair(checkSize(size, 'CenterCrop'));
   }
   forward(x: Tensor): Tensor { return centerCrop(x, this.size); }
-  workerSpec() { return { module: import.meta.url, name: 'CenterCrop', args: [this.size] }; }
-  toString(): string { return `CenterCrop(size=${pySize(this.size)})`; }
 }
 
 export interface PadOptions {
@@ -128,11 +92,6 @@ export class Pad extends Transform {
     this.paddingMode = checkChoice(o.paddingMode, 'paddingMode', 'Pad', ['constant', 'edge', 'reflect', 'symmetric'] as const);
   }
   forward(x: Tensor): Tensor { return pad(x, this.padding, { fill: this.fill, paddingMode: this.paddingMode }); }
-  workerSpec() { return { module: import.meta.url, name: 'Pad', args: [this.padding, { fill: this.fill, paddingMode: this.paddingMode }] }; }
-  toString(): string {
-    const padding = typeof this.padding === 'number' ? String(this.padding) : `[${this.padding.join(', ')}]`;
-    return `Pad(padding=${padding}, fill=${this.fill}, padding_mode=${this.paddingMode})`;
-  }
 }
 
 export interface RandomCropOptions {
@@ -186,13 +145,6 @@ export class RandomCrop extends Transform {
       return x.ndim === 4 ? crop(img, tops, lefts, th, tw) : crop(img, tops[0], lefts[0], th, tw);
     });
   }
-  workerSpec() {
-    return { module: import.meta.url, name: 'RandomCrop', args: [this.size, { padding: this.padding, padIfNeeded: this.padIfNeeded, fill: this.fill, paddingMode: this.paddingMode }] };
-  }
-  toString(): string {
-    const padding = this.padding === undefined ? 'None' : typeof this.padding === 'number' ? String(this.padding) : `[${this.padding.join(', ')}]`;
-    return `RandomCrop(size=${pySize(this.size)}, padding=${padding})`;
-  }
 }
 
 export interface RandomResizedCropOptions {
@@ -219,8 +171,8 @@ export class RandomResizedCrop extends Transform {
     const where_ = 'RandomResizedCrop';
     this.size = sizePair(checkSize(size, where_));
     const o = withDefaults(options, { scale: [0.08, 1], ratio: [3 / 4, 4 / 3], interpolation: 'bilinear', antialias: true } as Required<RandomResizedCropOptions>, where_);
-    this.scale = checkRangePair(o.scale, 'scale', where_, 0, false);
-    this.ratio = checkRangePair(o.ratio, 'ratio', where_, Number.MIN_VALUE, false);
+    this.scale = checkRangePair(o.scale, 'scale', where_, { min: 0 });
+    this.ratio = checkRangePair(o.ratio, 'ratio', where_, { min: Number.MIN_VALUE });
     this.interpolation = checkChoice(o.interpolation, 'interpolation', where_, ['nearest', 'bilinear', 'bicubic'] as const);
     this.antialias = checkBoolean(o.antialias, 'antialias', where_);
   }
@@ -253,14 +205,6 @@ export class RandomResizedCrop extends Transform {
     const column = (k: number) => boxes.map((box) => box[k]);
     return resizedCrop(x, column(0), column(1), column(2), column(3), this.size, options);
   }
-  workerSpec() {
-    return { module: import.meta.url, name: 'RandomResizedCrop', args: [this.size, { scale: this.scale, ratio: this.ratio, interpolation: this.interpolation, antialias: this.antialias }] };
-  }
-  toString(): string {
-    const round4 = (v: number) => Math.round(v * 1e4) / 1e4;
-    return `RandomResizedCrop(size=${pySize(this.size)}, scale=${pyTuple(this.scale.map(round4))}, ratio=${pyTuple(this.ratio.map(round4))}, ` +
-      `interpolation=${this.interpolation}, antialias=${pyBool(this.antialias)})`;
-  }
 }
 
 export interface RandomRotationOptions {
@@ -280,12 +224,12 @@ export class RandomRotation extends Transform {
   constructor(degrees: number | [number, number], options: RandomRotationOptions = {}) {
     super();
     const where_ = 'RandomRotation';
-    this.degrees = checkRangePair(degrees, 'degrees', where_);
+    this.degrees = checkRangePair(degrees, 'degrees', where_, { symmetric: true });
     const o = withDefaults(options, { interpolation: 'nearest', expand: false, center: undefined, fill: 0 } as RandomRotationOptions, where_);
     this.interpolation = checkChoice(o.interpolation, 'interpolation', where_, ['nearest', 'bilinear'] as const);
     this.expand = checkBoolean(o.expand, 'expand', where_);
     this.center = o.center;
-    this.fill = checkFill(o.fill, where_);
+    this.fill = checkFill(o.fill!, 'fill', where_);
   }
   forward(x: Tensor): Tensor {
     checkImage(x, 'RandomRotation');
@@ -293,13 +237,6 @@ export class RandomRotation extends Transform {
     const angles = Array.from({ length: imageCount(x) }, () => random.uniform(this.degrees[0], this.degrees[1]));
     const options = { interpolation: this.interpolation, expand: this.expand, center: this.center, fill: this.fill };
     return rotate(x, x.ndim === 4 ? angles : angles[0], options);
-  }
-  workerSpec() {
-    return { module: import.meta.url, name: 'RandomRotation', args: [this.degrees, { interpolation: this.interpolation, expand: this.expand, center: this.center, fill: this.fill }] };
-  }
-  toString(): string {
-    const center = this.center ? `, center=[${this.center.join(', ')}]` : '';
-    return `RandomRotation(degrees=${pyList(this.degrees)}, interpolation=${this.interpolation}, expand=${pyBool(this.expand)}${center}, fill=${pyFill(this.fill)})`;
   }
 }
 
@@ -327,22 +264,22 @@ export class RandomAffine extends Transform {
   constructor(degrees: number | [number, number], options: RandomAffineOptions = {}) {
     super();
     const where_ = 'RandomAffine';
-    this.degrees = checkRangePair(degrees, 'degrees', where_);
+    this.degrees = checkRangePair(degrees, 'degrees', where_, { symmetric: true });
     const o = withDefaults(options, { translate: undefined, scale: undefined, shear: undefined, interpolation: 'nearest', fill: 0, center: undefined } as RandomAffineOptions, where_);
     if (o.translate !== undefined) {
       if (!Array.isArray(o.translate) || o.translate.length !== 2) throw new TypeError(`${where_}: translate must be a pair [x, y] of fractions, got ${describe(o.translate)}`);
       this.translate = o.translate.map((t) => checkRange(t, 'translate', where_, { min: 0, max: 1 })) as [number, number];
     }
     if (o.scale !== undefined) {
-      this.scale = checkRangePair(o.scale, 'scale', where_, Number.MIN_VALUE, false);
+      this.scale = checkRangePair(o.scale, 'scale', where_, { min: Number.MIN_VALUE });
     }
     if (o.shear !== undefined) {
       if (Array.isArray(o.shear) && o.shear.length === 4) {
-        this.shear = [...checkRangePair(o.shear.slice(0, 2), 'shear', where_), ...checkRangePair(o.shear.slice(2), 'shear', where_)];
-      } else this.shear = checkRangePair(o.shear, 'shear', where_);
+        this.shear = [...checkRangePair(o.shear.slice(0, 2), 'shear', where_, { symmetric: true }), ...checkRangePair(o.shear.slice(2), 'shear', where_, { symmetric: true })];
+      } else this.shear = checkRangePair(o.shear, 'shear', where_, { symmetric: true });
     }
     this.interpolation = checkChoice(o.interpolation, 'interpolation', where_, ['nearest', 'bilinear'] as const);
-    this.fill = checkFill(o.fill, where_);
+    this.fill = checkFill(o.fill!, 'fill', where_);
     this.center = o.center;
   }
 
@@ -371,20 +308,50 @@ export class RandomAffine extends Transform {
       shear: pick('shear') as [number, number], interpolation: this.interpolation, fill: this.fill, center: this.center,
     });
   }
-  workerSpec() {
-    return {
-      module: import.meta.url, name: 'RandomAffine',
-      args: [this.degrees, { translate: this.translate, scale: this.scale, shear: this.shear, interpolation: this.interpolation, fill: this.fill, center: this.center }],
-    };
-  }
-  toString(): string {
-    let s = `RandomAffine(degrees=${pyList(this.degrees)}`;
-    if (this.translate) s += `, translate=${pyTuple(this.translate)}`;
-    if (this.scale) s += `, scale=${pyTuple(this.scale)}`;
-    if (this.shear) s += `, shear=${pyList(this.shear)}`;
-    if (this.interpolation !== 'nearest') s += `, interpolation=${this.interpolation}`;
-    if (this.fill !== 0) s += `, fill=${pyFill(this.fill)}`;
-    if (this.center) s += `, center=[${this.center.join(', ')}]`;
-    return `${s})`;
-  }
 }
+
+const p = { p: { kind: 'number' } } as const;
+defineTransform(RandomHorizontalFlip, { module: import.meta.url, recipe: { name: 'hflip', shorthand: ['p'] }, positional: ['p'], options: p });
+defineTransform(RandomVerticalFlip, { module: import.meta.url, recipe: { name: 'vflip', shorthand: ['p'] }, positional: ['p'], options: p });
+defineTransform(Resize, {
+  module: import.meta.url, positional: ['size'],
+  options: { size: { kind: 'size', show: show.size }, interpolation: { kind: 'string' }, maxSize: { kind: 'integer', show: (v?: number) => String(v ?? 'None') }, antialias: { kind: 'boolean' } },
+});
+defineTransform(CenterCrop, { module: import.meta.url, positional: ['size'], options: { size: { kind: 'size', show: show.size } } });
+const padding = (v: number | number[]) => (typeof v === 'number' ? String(v) : show.list(v));
+defineTransform(Pad, {
+  module: import.meta.url, positional: ['padding'],
+  options: { padding: { kind: 'numbers', show: padding }, fill: { kind: 'number', show: String }, paddingMode: { kind: 'string' } },
+});
+defineTransform(RandomCrop, {
+  module: import.meta.url, recipe: { name: 'randomCrop', shorthand: ['size'] }, positional: ['size'],
+  options: {
+    size: { kind: 'size', show: show.size }, padding: { kind: 'numbers', show: (v?: number | number[]) => (v === undefined ? 'None' : padding(v)) },
+    padIfNeeded: { kind: 'boolean', show: false }, fill: { kind: 'number', show: false }, paddingMode: { kind: 'string', show: false },
+  },
+});
+const round4 = (values: number[]) => show.floatTuple(values.map((v) => Math.round(v * 1e4) / 1e4));
+defineTransform(RandomResizedCrop, {
+  module: import.meta.url, recipe: { name: 'randomResizedCrop', shorthand: ['size'] }, positional: ['size'],
+  options: {
+    size: { kind: 'size', show: show.size }, scale: { kind: 'range', show: round4 }, ratio: { kind: 'range', show: round4 },
+    interpolation: { kind: 'string' }, antialias: { kind: 'boolean' },
+  },
+});
+const center = { show: (v?: number[]) => (v ? show.list(v) : undefined) };
+const fill = { kind: 'numbers', show: show.fill } as const;
+defineTransform(RandomRotation, {
+  module: import.meta.url, recipe: { name: 'rotate', shorthand: ['degrees'] }, positional: ['degrees'],
+  options: { degrees: { kind: 'range', show: show.floatList }, expand: { kind: 'boolean' }, interpolation: { kind: 'string' }, fill, center },
+  printOrder: ['degrees', 'interpolation', 'expand', 'center', 'fill'],
+});
+/** RandomAffine prints only what differs from no change, as torchvision. */
+const ifSet = (print: (v: number[]) => string) => (v?: number[]) => (v ? print(v) : undefined);
+defineTransform(RandomAffine, {
+  module: import.meta.url, recipe: { name: 'affine', shorthand: ['degrees'], aliases: { rotate: 'degrees' }, defaults: { degrees: 0 } }, positional: ['degrees'],
+  options: {
+    degrees: { kind: 'range', show: show.floatList }, translate: { kind: 'pair', show: ifSet(show.floatTuple) }, scale: { kind: 'range', show: ifSet(show.floatTuple) },
+    shear: { kind: 'range', show: ifSet(show.floatList) }, interpolation: { kind: 'string', show: (v: string) => (v === 'nearest' ? undefined : v) },
+    fill: { kind: 'numbers', show: (v: Fill) => (v === 0 ? undefined : show.fill(v)) }, center,
+  },
+});

@@ -1,5 +1,6 @@
 // The transforms namespace: torchvision-named augmentations, each a functional kernel and a random class.
-export { BatchTransform, Transform, type BatchContext } from './transform.js';
+export { MixingTransform, Transform, type MixingContext } from './transform.js';
+export { defineTransform, show, type OptionSchema, type ParameterKind, type TransformSchema } from './schema.js';
 export * as functional from './functional/index.js';
 export {
   CenterCrop, Pad, RandomAffine, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, RandomRotation, RandomVerticalFlip, Resize,

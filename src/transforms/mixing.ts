@@ -1,8 +1,7 @@
 // Batch mixing with soft labels: Mixup, CutMix, timm's switch between them, and Mosaic.
 import type { Batch } from '../data/dataset.js';
 import { currentRandom, type Random } from '../torch/random.js';
-import { pyFloat } from '../nn/repr.js';
-import { checkChoice, checkRange, withDefaults } from '../optim/options.js';
+import { checkChoice, checkRange, withDefaults } from '../util/checks.js';
 import { noGrad } from '../torch/autograd.js';
 import { checkInt, describe } from '../torch/check.js';
 import { tensor } from '../torch/creation.js';
@@ -12,7 +11,8 @@ import { tidy } from '../torch/scope.js';
 import { Tensor } from '../torch/tensor.js';
 import { boxMask } from './functional/erasing.js';
 import { onFloat } from './image.js';
-import { BatchTransform } from './transform.js';
+import { defineTransform, show } from './schema.js';
+import { MixingTransform } from './transform.js';
 
 /** How mixing parameters are drawn: one λ for the batch, one per pair of partners, or one per image (timm's modes). */
 export type MixMode = 'batch' | 'pair' | 'elem';
@@ -91,7 +91,7 @@ export interface MixParams {
  * area (1 − λ)·H·W centred anywhere and clipped, λ then recomputed from the box's real area). The label is λ of the
  * image's own and 1 − λ of the partner's.
  */
-abstract class PartnerMixing extends BatchTransform {
+abstract class PartnerMixing extends MixingTransform {
   readonly numClasses: number;
   readonly labelSmoothing: number;
   readonly p: number;
@@ -164,13 +164,7 @@ abstract class PartnerMixing extends BatchTransform {
     return { inputs, targets };
   }
 
-  protected commonArgs() {
-    return { p: this.p, mode: this.mode, labelSmoothing: this.labelSmoothing, numClasses: this.numClasses };
-  }
 
-  protected commonText(): string {
-    return `p=${pyFloat(this.p)}, mode=${this.mode}, label_smoothing=${pyFloat(this.labelSmoothing)}, num_classes=${this.numClasses}`;
-  }
 }
 
 export interface MixupOptions extends MixingCommon {
@@ -192,13 +186,7 @@ export class Mixup extends PartnerMixing {
     this.alpha = alpha;
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'Mixup', args: [{ alpha: this.alpha, ...this.commonArgs() }] };
-  }
 
-  toString(): string {
-    return `Mixup(alpha=${pyFloat(this.alpha)}, ${this.commonText()})`;
-  }
 }
 
 export interface CutMixOptions extends MixupOptions {}
@@ -217,13 +205,7 @@ export class CutMix extends PartnerMixing {
     this.alpha = alpha;
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'CutMix', args: [{ alpha: this.alpha, ...this.commonArgs() }] };
-  }
 
-  toString(): string {
-    return `CutMix(alpha=${pyFloat(this.alpha)}, ${this.commonText()})`;
-  }
 }
 
 export interface MixupCutmixOptions extends MixingCommon {
@@ -258,13 +240,7 @@ export class MixupCutmix extends PartnerMixing {
     [this.mixupAlpha, this.cutmixAlpha, this.switchProb] = [mixupAlpha, cutmixAlpha, switchProb];
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'MixupCutmix', args: [{ mixupAlpha: this.mixupAlpha, cutmixAlpha: this.cutmixAlpha, switchProb: this.switchProb, ...this.commonArgs() }] };
-  }
 
-  toString(): string {
-    return `MixupCutmix(mixup_alpha=${pyFloat(this.mixupAlpha)}, cutmix_alpha=${pyFloat(this.cutmixAlpha)}, switch_prob=${pyFloat(this.switchProb)}, ${this.commonText()})`;
-  }
 }
 
 export interface MosaicOptions extends MixingCommon {
@@ -288,7 +264,7 @@ export interface MosaicParams {
  * the other three from images drawn uniformly from the batch, each quadrant a random crop of its source of the
  * quadrant's size (no resizing). The target is the four labels weighted by their quadrants' areas (summing to 1).
  */
-export class Mosaic extends BatchTransform {
+export class Mosaic extends MixingTransform {
   readonly numClasses: number;
   readonly labelSmoothing: number;
   readonly p: number;
@@ -346,16 +322,25 @@ export class Mosaic extends BatchTransform {
     return { inputs, targets };
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'Mosaic', args: [{ p: this.p, centerRange: this.centerRange, labelSmoothing: this.labelSmoothing, numClasses: this.numClasses }] };
-  }
 
-  toString(): string {
-    return `Mosaic(p=${pyFloat(this.p)}, center_range=(${this.centerRange.map(pyFloat).join(', ')}), label_smoothing=${pyFloat(this.labelSmoothing)}, num_classes=${this.numClasses})`;
-  }
 }
 
 /** The four quadrants around (cy, cx) as [height, width, top, left]: top-left, top-right, bottom-left, bottom-right. */
 function quadrants(cy: number, cx: number, height: number, width: number): [number, number, number, number][] {
   return [[cy, cx, 0, 0], [cy, width - cx, 0, cx], [height - cy, cx, cy, 0], [height - cy, width - cx, cy, cx]];
 }
+
+/** The options every mixing technique has; batch techniques turn class indices into N×numClasses probabilities. */
+const common = { p: { kind: 'number' }, mode: { kind: 'string' }, numClasses: { kind: 'integer' }, labelSmoothing: { kind: 'number' } } as const;
+const printedCommon = ['p', 'mode', 'labelSmoothing', 'numClasses'];
+defineTransform(Mixup, { module: import.meta.url, recipe: { name: 'mixup', shorthand: ['alpha'] }, options: { alpha: { kind: 'number' }, ...common }, printOrder: ['alpha', ...printedCommon] });
+defineTransform(CutMix, { module: import.meta.url, recipe: { name: 'cutmix', shorthand: ['alpha'] }, options: { alpha: { kind: 'number' }, ...common }, printOrder: ['alpha', ...printedCommon] });
+defineTransform(MixupCutmix, {
+  module: import.meta.url, recipe: { name: 'mixupCutmix' }, options: { mixupAlpha: { kind: 'number' }, cutmixAlpha: { kind: 'number' }, switchProb: { kind: 'number' }, ...common },
+  printOrder: ['mixupAlpha', 'cutmixAlpha', 'switchProb', ...printedCommon],
+});
+defineTransform(Mosaic, {
+  module: import.meta.url, recipe: { name: 'mosaic', shorthand: ['p'] },
+  options: { p: { kind: 'number' }, centerRange: { kind: 'range', show: show.floatTuple }, numClasses: { kind: 'integer' }, labelSmoothing: { kind: 'number' } },
+  printOrder: ['p', 'centerRange', 'labelSmoothing', 'numClasses'],
+});

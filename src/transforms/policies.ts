@@ -1,7 +1,6 @@
 // Automatic augmentation policies exactly as torchvision 0.14: AutoAugment (Cubuk et al. 2019), RandAugment (Cubuk et al.
 // 2020) and TrivialAugmentWide (Müller & Hutter 2021): the same operations, magnitude tables, random signs and op
 // application, with every draw from currentRandom(); each image of a batch draws its own operations.
-import type { WorkerSpec } from '../data/dataset.js';
 import { currentRandom, type Random } from '../torch/random.js';
 import { checkInt, describe } from '../torch/check.js';
 import { arange, linspace } from '../torch/creation.js';
@@ -12,6 +11,7 @@ import { affine, rotate, type Fill, type GridInterpolation } from './functional/
 import { adjustBrightness, adjustContrast, adjustSaturation, adjustSharpness, invert, posterize, solarize } from './functional/color.js';
 import { autocontrast, equalize } from './functional/histogram.js';
 import { checkImage, maxValue } from './image.js';
+import { defineTransform, show } from './schema.js';
 import { Transform } from './transform.js';
 
 export type PolicyOp = 'Identity' | 'ShearX' | 'ShearY' | 'TranslateX' | 'TranslateY' | 'Rotate' | 'Brightness' | 'Color' | 'Contrast'
@@ -152,8 +152,6 @@ function checkCommon(options: PolicyCommon, where: string): { interpolation: Gri
   return { interpolation, fill };
 }
 
-const showFill = (fill?: Fill) => (fill === undefined ? 'None' : Array.isArray(fill) ? `[${fill.join(', ')}]` : String(fill));
-const showInterpolation = (mode: GridInterpolation) => `InterpolationMode.${mode.toUpperCase()}`;
 
 /** The shared frame: each image (alone or of a batch) draws its operations and has them applied in order. */
 abstract class Policy extends Transform {
@@ -214,9 +212,6 @@ export class AutoAugment extends Policy {
     });
     return ops;
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'AutoAugment', args: [this.options] }; }
-  toString(): string { return `AutoAugment(policy=AutoAugmentPolicy.${this.policy.toUpperCase()}, fill=${showFill(this.fill)})`; }
 }
 
 export interface RandAugmentOptions extends PolicyCommon {
@@ -254,11 +249,6 @@ export class RandAugment extends Policy {
       return { op, magnitude: signed && random.below(2) === 1 ? -magnitude : magnitude };
     });
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'RandAugment', args: [this.options] }; }
-  toString(): string {
-    return `RandAugment(num_ops=${this.numOps}, magnitude=${this.magnitude}, num_magnitude_bins=${this.numMagnitudeBins}, interpolation=${showInterpolation(this.interpolation)}, fill=${showFill(this.fill)})`;
-  }
 }
 
 export interface TrivialAugmentWideOptions extends PolicyCommon {
@@ -281,9 +271,16 @@ export class TrivialAugmentWide extends Policy {
     const magnitude = magnitudes ? magnitudes[random.below(magnitudes.length)] : 0;
     return [{ op, magnitude: signed && random.below(2) === 1 ? -magnitude : magnitude }];
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'TrivialAugmentWide', args: [this.options] }; }
-  toString(): string {
-    return `TrivialAugmentWide(num_magnitude_bins=${this.numMagnitudeBins}, interpolation=${showInterpolation(this.interpolation)}, fill=${showFill(this.fill)})`;
-  }
 }
+
+const fill = { kind: 'numbers', show: (v?: Fill) => (v === undefined ? 'None' : show.fill(v)) } as const;
+const interpolation = { kind: 'string', show: (mode: GridInterpolation) => `InterpolationMode.${mode.toUpperCase()}` } as const;
+defineTransform(AutoAugment, {
+  module: import.meta.url, recipe: { name: 'autoAugment', shorthand: ['policy'] },
+  options: { policy: { kind: 'string', show: (v: string) => `AutoAugmentPolicy.${v.toUpperCase()}` }, interpolation: { ...interpolation, show: false }, fill },
+});
+defineTransform(RandAugment, {
+  module: import.meta.url, recipe: { name: 'randAugment', shorthand: ['numOps', 'magnitude'] },
+  options: { numOps: { kind: 'integer' }, magnitude: { kind: 'integer' }, numMagnitudeBins: { kind: 'integer' }, interpolation, fill },
+});
+defineTransform(TrivialAugmentWide, { module: import.meta.url, recipe: { name: 'trivialAugment' }, options: { numMagnitudeBins: { kind: 'integer' }, interpolation, fill } });

@@ -1,5 +1,6 @@
 // The augmentation recipe language of the command line: `hflip,affine(degrees=15,translate=0.1,scale=0.9-1.1),mixup(0.2)`.
-// Each name maps to a transform class with torchvision's option names; per-sample techniques keep the recipe's order,
+// Each name maps to a transform class, whose schema (schema.ts) gives the parameters with torchvision's option names and
+// how each is read; per-sample techniques keep the recipe's order,
 // batch techniques (mixup, cutmix, …) run after collation, in their own order.
 import type { Dataset } from '../data/dataset.js';
 import type { Tensor } from '../torch/tensor.js';
@@ -11,34 +12,17 @@ import { CutMix, Mixup, MixupCutmix, Mosaic } from './mixing.js';
 import { AutoAugment, RandAugment, TrivialAugmentWide } from './policies.js';
 import { FeaturewiseStandardization, ZCAWhitening } from './statistics.js';
 import { MixStyle, StyleAugment } from './style.js';
-import type { BatchTransform, Transform } from './transform.js';
-
-/**
- * How a parameter's text is read. number, integer, boolean, string: one value. range: a number or `a-b` ([a, b]).
- * pair: a number x ([x, x]) or `a-b`. size: an integer or `HxW` ([H, W]). list: numbers `a/b/c` ([a, b, c]; one number is a
- * list of one). numbers: a number, or several `a/b/c` (one per channel or side). value: numbers or a word (`random`).
- */
-export type ParameterKind = 'number' | 'integer' | 'boolean' | 'string' | 'range' | 'pair' | 'size' | 'list' | 'numbers' | 'value';
+import { constructorArgs, schemaOf, type AnyTransform, type ParameterKind, type RecipeSchema, type TransformClass, type TransformSchema } from './schema.js';
+import { MixingTransform, type Transform } from './transform.js';
 
 /** Where a technique runs: on each sample in the loader, on collated batches, or per sample after fitting on the training set. */
 export type RecipeStage = 'sample' | 'batch' | 'fitted';
 
-export interface RecipeEntry {
-  /** The class; constructors differ (torchvision's leading positional parameters), so `args` says how to call each. */
-  Class: new (...args: any[]) => Transform | BatchTransform;
-  stage: RecipeStage;
-  parameters: Record<string, ParameterKind>;
-  /** The parameters that values given without a name fill, in order: `mixup(0.2)` is `mixup(alpha=0.2)`. */
-  positional?: string[];
-  /** Other names of parameters: affine's `rotate` is its `degrees`. */
-  aliases?: Record<string, string>;
-  /** Options the recipe sets where the class has no default. */
-  defaults?: Record<string, unknown>;
-  /** The constructor's arguments from the options (default: the options object alone). */
-  args?: (options: Options) => unknown[];
+/** A recipe name's technique: the class and its schema, which gives the parameters, their kinds, the constructor's form and the recipe's shorthands. */
+interface RecipeEntry extends RecipeSchema {
+  Class: TransformClass;
+  schema: TransformSchema;
 }
-
-type Options = Record<string, unknown>;
 
 /** A transform fitted on the training images (featurewise, zca); its statistics are saved with a run and loaded for evaluation. */
 export interface FittedTransform extends Transform {
@@ -53,7 +37,7 @@ export interface RecipeStep {
   /** The step as written, e.g. `randomErasing(p=0.5)`. */
   text: string;
   stage: RecipeStage;
-  transform: Transform | BatchTransform;
+  transform: AnyTransform;
 }
 
 export interface Recipe {
@@ -62,88 +46,36 @@ export interface Recipe {
   steps: RecipeStep[];
   /** Per-sample transforms in order (the fitted ones among them): the training set's pipeline. */
   sample: Transform[];
-  /** Batch transforms in order, for the Trainer's batchTransforms. */
-  batch: BatchTransform[];
+  /** Mixing transforms in order, for the Trainer's mixingTransforms. */
+  batch: MixingTransform[];
   /** The sample transforms to fit on the training images before training and to apply to validation and test data too. */
   fitted: FittedTransform[];
 }
 
-const p = { p: 'number' } as const;
-const fill = { interpolation: 'string', fill: 'numbers' } as const;
-/** Batch techniques turn class indices into N×numClasses probabilities; the data set tells the number when it is not given. */
-const mixing = { p: 'number', mode: 'string', numClasses: 'integer', labelSmoothing: 'number' } as const;
-/** Constructors that take torchvision's leading positional parameter, then an options object. */
-const leading = (key: string) => ({ [key]: first, ...rest }: Options): unknown[] => [first, rest];
-const onlyP = (o: Options): unknown[] => [o.p];
+// The classes of the recipe language, in the order `cnnkit augment --list` shows them; their schemas name them.
+const recipeClasses: TransformClass[] = [
+  RandomHorizontalFlip, RandomVerticalFlip, RandomRotation, RandomAffine, RandomResizedCrop, RandomCrop, ColorJitter,
+  RandomGrayscale, GaussianBlur, GaussianNoise, RandomEqualize, CLAHE, RandomAutocontrast, FeaturewiseStandardization,
+  ZCAWhitening, RandomErasing, Cutout, HideAndSeek, GridMask, Mixup, CutMix, MixupCutmix, Mosaic, AdversarialErasing,
+  StyleAugment, MixStyle, AutoAugment, RandAugment, TrivialAugmentWide,
+];
 
-const registry: Record<string, RecipeEntry> = {
-  hflip: { Class: RandomHorizontalFlip, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  vflip: { Class: RandomVerticalFlip, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  rotate: { Class: RandomRotation, stage: 'sample', parameters: { degrees: 'range', expand: 'boolean', ...fill }, positional: ['degrees'], args: leading('degrees') },
-  affine: {
-    Class: RandomAffine, stage: 'sample', parameters: { degrees: 'range', translate: 'pair', scale: 'range', shear: 'range', ...fill },
-    positional: ['degrees'], aliases: { rotate: 'degrees' }, defaults: { degrees: 0 }, args: leading('degrees'),
-  },
-  randomResizedCrop: {
-    Class: RandomResizedCrop, stage: 'sample', parameters: { size: 'size', scale: 'range', ratio: 'range', interpolation: 'string', antialias: 'boolean' },
-    positional: ['size'], args: leading('size'),
-  },
-  randomCrop: {
-    Class: RandomCrop, stage: 'sample', parameters: { size: 'size', padding: 'numbers', padIfNeeded: 'boolean', fill: 'number', paddingMode: 'string' },
-    positional: ['size'], args: leading('size'),
-  },
-  colorJitter: {
-    Class: ColorJitter, stage: 'sample', parameters: { brightness: 'range', contrast: 'range', saturation: 'range', hue: 'range' },
-    positional: ['brightness', 'contrast', 'saturation', 'hue'],
-  },
-  grayscale: { Class: RandomGrayscale, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  gaussianBlur: {
-    Class: GaussianBlur, stage: 'sample', parameters: { kernelSize: 'size', sigma: 'range' }, positional: ['kernelSize'], defaults: { kernelSize: 3 },
-    args: (o) => [o.kernelSize, o.sigma],
-  },
-  gaussianNoise: { Class: GaussianNoise, stage: 'sample', parameters: { sigma: 'number', mean: 'number', clip: 'boolean' }, positional: ['sigma'] },
-  equalize: { Class: RandomEqualize, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  clahe: {
-    Class: CLAHE, stage: 'sample', parameters: { clipLimit: 'number', tileGridSize: 'size', p: 'number' }, positional: ['clipLimit'],
-    args: ({ tileGridSize: grid, ...o }) => [{ ...o, ...(grid === undefined ? {} : { tileGridSize: typeof grid === 'number' ? [grid, grid] : grid }) }],
-  },
-  autocontrast: { Class: RandomAutocontrast, stage: 'sample', parameters: p, positional: ['p'], args: onlyP },
-  featurewise: { Class: FeaturewiseStandardization, stage: 'fitted', parameters: { mode: 'string', center: 'boolean', scale: 'boolean', eps: 'number' }, positional: ['mode'] },
-  zca: { Class: ZCAWhitening, stage: 'fitted', parameters: { epsilon: 'number', maxDim: 'integer' }, positional: ['epsilon'] },
-  randomErasing: {
-    Class: RandomErasing, stage: 'sample', parameters: { p: 'number', scale: 'range', ratio: 'range', value: 'value', inplace: 'boolean' }, positional: ['p'],
-  },
-  cutout: { Class: Cutout, stage: 'sample', parameters: { length: 'integer', nHoles: 'integer', p: 'number', fill: 'numbers' }, positional: ['length'] },
-  hideAndSeek: {
-    Class: HideAndSeek, stage: 'sample', parameters: { hideProb: 'number', gridSizes: 'list', referenceSize: 'integer', fill: 'numbers' }, positional: ['hideProb'],
-  },
-  gridMask: {
-    Class: GridMask, stage: 'sample',
-    parameters: { p: 'number', dMin: 'integer', dMax: 'integer', ratio: 'number', rotate: 'number', mode: 'integer', rampEpochs: 'integer', fill: 'numbers' },
-    positional: ['p'],
-  },
-  mixup: { Class: Mixup, stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
-  cutmix: { Class: CutMix, stage: 'batch', parameters: { alpha: 'number', ...mixing }, positional: ['alpha'] },
-  mixupCutmix: { Class: MixupCutmix, stage: 'batch', parameters: { mixupAlpha: 'number', cutmixAlpha: 'number', switchProb: 'number', ...mixing } },
-  mosaic: {
-    Class: Mosaic, stage: 'batch', parameters: { p: 'number', centerRange: 'range', numClasses: 'integer', labelSmoothing: 'number' }, positional: ['p'],
-  },
-  adversarialErasing: {
-    Class: AdversarialErasing, stage: 'batch', parameters: { threshold: 'number', mode: 'string', layer: 'string', fill: 'value', p: 'number' },
-    positional: ['threshold'],
-  },
-  styleAugment: {
-    Class: StyleAugment, stage: 'sample', parameters: { alpha: 'range', p: 'number', weights: 'string', encoder: 'string', decoder: 'string', styles: 'string' },
-    positional: ['alpha'],
-  },
-  mixStyle: { Class: MixStyle, stage: 'batch', parameters: { p: 'number', alpha: 'number', eps: 'number', mix: 'string' }, positional: ['p'] },
-  autoAugment: { Class: AutoAugment, stage: 'sample', parameters: { policy: 'string', ...fill }, positional: ['policy'] },
-  randAugment: {
-    Class: RandAugment, stage: 'sample', parameters: { numOps: 'integer', magnitude: 'integer', numMagnitudeBins: 'integer', ...fill },
-    positional: ['numOps', 'magnitude'],
-  },
-  trivialAugment: { Class: TrivialAugmentWide, stage: 'sample', parameters: { numMagnitudeBins: 'integer', ...fill } },
-};
+const registry: Record<string, RecipeEntry> = Object.fromEntries(recipeClasses.map((Class) => {
+  const schema = schemaOf(Class);
+  if (!schema?.recipe) throw new TypeError(`recipe: ${Class.name} declares no recipe name in its schema`);
+  return [schema.recipe.name, { Class, schema, ...schema.recipe }];
+}));
+
+/** The parameters a recipe may give: the class's options that have a kind, in the schema's order. */
+function parametersOf(entry: RecipeEntry): Record<string, ParameterKind> {
+  return Object.fromEntries(Object.entries(entry.schema.options).flatMap(([key, { kind }]) => (kind ? [[key, kind]] : [])));
+}
+
+/** Mixing transforms run on collated batches; those that fit statistics on the training set, per sample after fitting. */
+function stageOf(entry: RecipeEntry): RecipeStage {
+  if (entry.Class.prototype instanceof MixingTransform) return 'batch';
+  return typeof (entry.Class.prototype as Partial<FittedTransform>).fit === 'function' ? 'fitted' : 'sample';
+}
 
 /** The recipe names, in the order of the table above. */
 export function recipeNames(): string[] {
@@ -161,10 +93,10 @@ export function describeRecipe(): string {
   const stageText: Record<RecipeStage, string> = { sample: 'per sample', batch: 'per batch, after collation', fitted: 'per sample, fitted on the training set' };
   return recipeNames().map((name) => {
     const entry = registry[name];
-    const params = Object.entries(entry.parameters).map(([key, kind]) => `${key}=${kind}`);
-    const positional = entry.positional?.length ? `; shorthand ${name}(${entry.positional.join(', ')})` : '';
+    const params = Object.entries(parametersOf(entry)).map(([key, kind]) => `${key}=${kind}`);
+    const positional = entry.shorthand?.length ? `; shorthand ${name}(${entry.shorthand.join(', ')})` : '';
     const aliases = entry.aliases ? `; ${Object.entries(entry.aliases).map(([a, b]) => `${a} = ${b}`).join(', ')}` : '';
-    return `${name.padEnd(width)}  ${entry.Class.name}, ${stageText[entry.stage]}: ${params.join(', ')}${positional}${aliases}`;
+    return `${name.padEnd(width)}  ${entry.Class.name}, ${stageText[stageOf(entry)]}: ${params.join(', ')}${positional}${aliases}`;
   }).join('\n');
 }
 
@@ -256,7 +188,8 @@ function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
   const entry = recipeEntry(name);
   if (!entry) throw new TypeError(`parseRecipe: unknown technique '${name}'; valid names: ${recipeNames().join(', ')}`);
   const where = `parseRecipe: ${text}`;
-  const valid = () => `valid parameters of ${name}: ${Object.keys(entry.parameters).join(', ')}${entry.aliases ? ` (also ${Object.keys(entry.aliases).join(', ')})` : ''}`;
+  const parameters = parametersOf(entry);
+  const valid = () => `valid parameters of ${name}: ${Object.keys(parameters).join(', ')}${entry.aliases ? ` (also ${Object.keys(entry.aliases).join(', ')})` : ''}`;
   const given: Record<string, unknown> = {};
   const args = argText === undefined || argText.trim() === '' ? [] : splitTopLevel(argText, where);
   let positionalIndex = 0;
@@ -265,7 +198,7 @@ function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
     let key: string;
     let value: string;
     if (eq < 0) {
-      const positional = entry.positional ?? [];
+      const positional = entry.shorthand ?? [];
       if (positionalIndex >= positional.length) {
         throw new TypeError(`${where}: '${arg}' has no name and ${name} takes ${positional.length ? `only ${positional.length} value(s) without a name (${positional.join(', ')})` : 'no value without a name'}; ${valid()}`);
       }
@@ -275,20 +208,19 @@ function parseStep(text: string, options: ParseRecipeOptions): RecipeStep {
       const written = arg.slice(0, eq).trim();
       key = entry.aliases?.[written] ?? written;
       value = arg.slice(eq + 1).trim();
-      if (!Object.hasOwn(entry.parameters, key)) throw new TypeError(`${where}: unknown parameter '${written}'; ${valid()}`);
+      if (!Object.hasOwn(parameters, key)) throw new TypeError(`${where}: unknown parameter '${written}'; ${valid()}`);
     }
     if (Object.hasOwn(given, key)) throw new TypeError(`${where}: ${key} is given twice`);
-    given[key] = readValue(value, entry.parameters[key], `${where}: ${key}`);
+    given[key] = readValue(value, parameters[key], `${where}: ${key}`);
   }
-  if ('numClasses' in entry.parameters && given.numClasses === undefined && options.numClasses !== undefined) given.numClasses = options.numClasses;
-  let transform: Transform | BatchTransform;
+  if ('numClasses' in parameters && given.numClasses === undefined && options.numClasses !== undefined) given.numClasses = options.numClasses;
+  let transform: AnyTransform;
   try {
-    const classOptions = { ...entry.defaults, ...given };
-    transform = new entry.Class(...(entry.args ? entry.args(classOptions) : [classOptions]));
+    transform = new entry.Class(...constructorArgs(entry.schema, { ...entry.defaults, ...given }));
   } catch (error) {
     throw new (error instanceof RangeError ? RangeError : TypeError)(`${where}: ${(error as Error).message}`, { cause: error });
   }
-  return { name, text, stage: entry.stage, transform };
+  return { name, text, stage: stageOf(entry), transform };
 }
 
 /**
@@ -305,7 +237,7 @@ export function parseRecipe(text: string, options: ParseRecipeOptions = {}): Rec
     text,
     steps,
     sample: steps.filter((s) => s.stage !== 'batch').map((s) => s.transform as Transform),
-    batch: steps.filter((s) => s.stage === 'batch').map((s) => s.transform as BatchTransform),
+    batch: steps.filter((s) => s.stage === 'batch').map((s) => s.transform as MixingTransform),
     fitted: steps.filter((s) => s.stage === 'fitted').map((s) => s.transform as FittedTransform),
   };
 }

@@ -1,15 +1,15 @@
 // Statistics fitted on the training images, as Keras' ImageDataGenerator.fit: feature-wise standardization and ZCA whitening.
 import type { Batch, Dataset } from '../data/dataset.js';
 import * as F from '../nn/functional.js';
-import { pyBool, pyFloat } from '../nn/repr.js';
-import { checkBoolean, checkChoice, checkRange, withDefaults } from '../optim/options.js';
 import { noGrad } from '../torch/autograd.js';
 import { checkInt, describe } from '../torch/check.js';
 import { stack } from '../torch/functions.js';
 import { eigh } from '../torch/linalg.js';
 import { dispose, keep, tidy } from '../torch/scope.js';
 import { Tensor } from '../torch/tensor.js';
+import { checkBoolean, checkChoice, checkRange, withDefaults } from '../util/checks.js';
 import { checkImage } from './image.js';
+import { defineTransform } from './schema.js';
 import { Transform } from './transform.js';
 
 /** What fit() learns from: a tensor of images N×C×H×W, an iterable of such tensors or of batches, or a Dataset of images. */
@@ -200,13 +200,7 @@ export class FeaturewiseStandardization extends Transform {
     this.mean = this.std = undefined;
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'FeaturewiseStandardization', args: [{ mode: this.mode, center: this.center, scale: this.scale, eps: this.eps, state: this.mean && this.stateDict() }] };
-  }
 
-  toString(): string {
-    return `FeaturewiseStandardization(mode=${this.mode}, center=${pyBool(this.center)}, scale=${pyBool(this.scale)}, eps=${pyFloat(this.eps)})`;
-  }
 }
 
 export interface ZCAWhiteningOptions {
@@ -349,11 +343,12 @@ export class ZCAWhitening extends Transform {
     this.mean = this.components = undefined;
   }
 
-  workerSpec() {
-    return { module: import.meta.url, name: 'ZCAWhitening', args: [{ epsilon: this.epsilon, maxDim: this.maxDim, state: this.mean && this.stateDict() }] };
-  }
 
-  toString(): string {
-    return `ZCAWhitening(epsilon=${pyFloat(this.epsilon)}, max_dim=${this.maxDim})`;
-  }
 }
+
+/** A worker gets the fitted statistics too, so it transforms as the main thread does. */
+const fitted = (t: FeaturewiseStandardization | ZCAWhitening) => ({ state: t.mean && t.stateDict() });
+defineTransform(FeaturewiseStandardization, {
+  module: import.meta.url, recipe: { name: 'featurewise', shorthand: ['mode'] }, options: { mode: { kind: 'string' }, center: { kind: 'boolean' }, scale: { kind: 'boolean' }, eps: { kind: 'number' } }, workerOptions: fitted,
+});
+defineTransform(ZCAWhitening, { module: import.meta.url, recipe: { name: 'zca', shorthand: ['epsilon'] }, options: { epsilon: { kind: 'number' }, maxDim: { kind: 'integer' } }, workerOptions: fitted });

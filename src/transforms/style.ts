@@ -1,6 +1,6 @@
 // Style augmentation: AdaIN re-stylization (Huang & Belongie 2017) with the user's VGG encoder and decoder weights, and
-// MixStyle (Zhou et al. 2021) on input images as a batch transform.
-import type { Batch, WorkerSpec } from '../data/dataset.js';
+// MixStyle (Zhou et al. 2021) on input images as a mixing transform.
+import type { Batch } from '../data/dataset.js';
 import { currentRandom } from '../torch/random.js';
 import { loadPth } from '../hub/pth.js';
 import * as F from '../nn/functional.js';
@@ -18,7 +18,8 @@ import { keep, tidy } from '../torch/scope.js';
 import { load, type StateDict } from '../torch/serialization.js';
 import { Tensor } from '../torch/tensor.js';
 import { checkImage, maxValue, onBatch, onFloat } from './image.js';
-import { BatchTransform, Transform } from './transform.js';
+import { defineTransform, show } from './schema.js';
+import { MixingTransform, Transform } from './transform.js';
 
 /** Per-channel mean and standard deviation over the spatial dims (N×C×1×1 each), as the AdaIN code's calc_mean_std. */
 function meanStd(features: Tensor, eps: number): { mean: Tensor; std: Tensor } {
@@ -261,16 +262,10 @@ export class StyleAugment extends Transform {
     this.decoder.dispose();
     this.styles?.dispose();
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'StyleAugment', args: [this.options] }; }
-  toString(): string {
-    const alpha = this.alpha[0] === this.alpha[1] ? pyFloat(this.alpha[0]) : `(${this.alpha.map(pyFloat).join(', ')})`;
-    return `StyleAugment(alpha=${alpha}, p=${pyFloat(this.p)}${this.styles ? `, styles=${this.styles.shape[0]}` : ''})`;
-  }
 }
 
 /** MixStyle on the input images of a batch: each image takes λ·own + (1−λ)·partner channel statistics (nn.MixStyle inside a network). */
-export class MixStyle extends BatchTransform {
+export class MixStyle extends MixingTransform {
   readonly p: number;
   readonly alpha: number;
   readonly eps: number;
@@ -289,7 +284,16 @@ export class MixStyle extends BatchTransform {
     const { perm, lambda } = drawMixStyle(random, inputs.shape[0], this.alpha, this.mix, 'MixStyle');
     return { inputs: onFloat(inputs, (f) => mixStyle(f, perm, lambda, this.eps)), targets: targets.clone() };
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'MixStyle', args: [this.options] }; }
-  toString(): string { return `MixStyle(p=${pyFloat(this.p)}, alpha=${pyFloat(this.alpha)}, eps=${pyFloat(this.eps)}, mix=${this.mix})`; }
 }
+
+defineTransform(StyleAugment, {
+  module: import.meta.url, recipe: { name: 'styleAugment', shorthand: ['alpha'] },
+  options: {
+    alpha: { kind: 'range', show: ([lo, hi]: Range) => (lo === hi ? pyFloat(lo) : show.floatTuple([lo, hi])) }, p: { kind: 'number' },
+    weights: { kind: 'string', show: false }, encoder: { kind: 'string', show: false }, decoder: { kind: 'string', show: false },
+    styles: { kind: 'string', show: (styles: Tensor | null) => (styles ? String(styles.shape[0]) : undefined) },
+  },
+  // The networks and style images are made again from what they were made from.
+  workerOptions: ({ options }: StyleAugment) => ({ weights: options.weights, encoder: options.encoder, decoder: options.decoder, styles: options.styles }),
+});
+defineTransform(MixStyle, { module: import.meta.url, recipe: { name: 'mixStyle', shorthand: ['p'] }, options: { p: { kind: 'number' }, alpha: { kind: 'number' }, eps: { kind: 'number' }, mix: { kind: 'string' } } });

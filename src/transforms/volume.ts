@@ -1,9 +1,7 @@
 // 3-D augmentation of volumes (C×D×H×W, or a batch N×C×D×H×W): flips, quarter turns and affine maps, each volume of a
 // batch with its own random parameters.
-import type { WorkerSpec } from '../data/dataset.js';
 import { currentRandom, type Random } from '../torch/random.js';
 import * as F from '../nn/functional.js';
-import { pyFloat } from '../nn/repr.js';
 import { noGrad } from '../torch/autograd.js';
 import { checkNumber, describe } from '../torch/check.js';
 import { ones, tensor } from '../torch/creation.js';
@@ -11,6 +9,7 @@ import { stack } from '../torch/functions.js';
 import { tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { onFloat } from './image.js';
+import { defineTransform, show } from './schema.js';
 import { Transform } from './transform.js';
 
 /** Checks that x is a volume C×D×H×W or a batch N×C×D×H×W; `where` names the transform in the message. */
@@ -79,9 +78,6 @@ export class RandomVolumeFlip extends Transform {
         return dims.length ? volume.flip(dims) : volume;
       }));
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'RandomVolumeFlip', args: [this.options] }; }
-  toString(): string { return `RandomVolumeFlip(p=${pyFloat(this.p)}, axes=(${this.axes.join(', ')}))`; }
 }
 
 export interface RandomVolumeRotate90Options {
@@ -128,9 +124,6 @@ export class RandomVolumeRotate90 extends Transform {
       return turn ? rot90(volume, turn.k, [turn.plane[0] + 1, turn.plane[1] + 1]) : volume;
     });
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'RandomVolumeRotate90', args: [this.options] }; }
-  toString(): string { return `RandomVolumeRotate90(p=${pyFloat(this.p)}, axes=(${this.axes.map(([a, b]) => `(${a}, ${b})`).join(', ')}))`; }
 }
 
 /** One volume's affine parameters: rotation about the D, H and W axes (degrees), translation in voxels (D, H, W), scale. */
@@ -261,14 +254,17 @@ export class RandomVolumeAffine extends Transform {
     const matrices = Array.from({ length: count }, () => volumeAffineMatrix(this.drawParams(random, size), size));
     return noGrad(() => tidy(() => volumeAffine(x, tensor(matrices, { dtype: 'float32' }), { interpolation: this.interpolation, fill: this.fill })));
   }
-
-  workerSpec(): WorkerSpec { return { module: import.meta.url, name: 'RandomVolumeAffine', args: [this.options] }; }
-  toString(): string {
-    const range = ([lo, hi]: Range) => `[${pyFloat(lo)}, ${pyFloat(hi)}]`;
-    const parts = [`degrees=(${this.degrees.map(range).join(', ')})`];
-    if (this.translate) parts.push(`translate=(${this.translate.map(pyFloat).join(', ')})`);
-    if (this.scale) parts.push(`scale=(${this.scale.map(pyFloat).join(', ')})`);
-    parts.push(`interpolation=${this.interpolation}`, `fill=${Array.isArray(this.fill) ? `[${this.fill.join(', ')}]` : this.fill}`);
-    return `RandomVolumeAffine(${parts.join(', ')})`;
-  }
 }
+
+defineTransform(RandomVolumeFlip, { module: import.meta.url, options: { p: { kind: 'number' }, axes: { kind: 'list', show: show.tuple } } });
+defineTransform(RandomVolumeRotate90, {
+  module: import.meta.url, options: { p: { kind: 'number' }, axes: { show: (axes: [number, number][]) => `(${axes.map(show.tuple).join(', ')})` } },
+});
+const ifSet = (v: number[] | null) => (v ? show.floatTuple(v) : undefined);
+defineTransform(RandomVolumeAffine, {
+  module: import.meta.url,
+  options: {
+    degrees: { show: (ranges: Range[]) => `(${ranges.map(show.floatList).join(', ')})` }, translate: { show: ifSet }, scale: { kind: 'range', show: ifSet },
+    interpolation: { kind: 'string' }, fill: { kind: 'numbers', show: show.fill },
+  },
+});

@@ -102,11 +102,11 @@ test('random transforms draw per (seed, epoch, sample): the same with and withou
   assert.deepEqual(draw(), a);
 });
 
-test('batchTransform augments each collated batch where it is made: the same with and without workers, per image, new each epoch', async () => {
+test('collatedTransform augments each collated batch where it is made: the same with and without workers, per image, new each epoch', async () => {
   const images = new TensorDataset(torch.rand([40, 1, 3, 5]), torch.arange(40));
   const flip = () => new Compose([new RandomHorizontalFlip(), new RandomErasing({ p: 0.5, value: 7 })]);
   const run = async (numWorkers: number, seed = 5) => {
-    const loader = new DataLoader(images, { batchSize: 8, shuffle: true, seed, numWorkers, batchTransform: flip() });
+    const loader = new DataLoader(images, { batchSize: 8, shuffle: true, seed, numWorkers, collatedTransform: flip() });
     return [await collect(loader), await collect(loader)];
   };
   const [first, second] = await run(0);
@@ -133,15 +133,15 @@ test('batchTransform augments each collated batch where it is made: the same wit
   torch.dispose([images.inputs, images.targets]);
 });
 
-test('batchTransform is checked: an object with forward(), rebuildable for workers, on {inputs, targets} batches', async () => {
-  assert.throws(() => new DataLoader(dataset, { batchTransform: ((x: torch.Tensor) => x) as never }), /DataLoader: batchTransform must be an object with forward\(inputs\), such as a transforms\.Compose/);
-  assert.throws(() => new DataLoader(dataset, { numWorkers: 1, batchTransform: { forward: (x: torch.Tensor) => x } }),
-    /DataLoader: with numWorkers 1, batchTransform must reach the worker threads: give an object with workerSpec\(\) \(a transforms\.Transform\)/);
-  const inputsOnly = new DataLoader<Sample, torch.Tensor[]>(dataset, { batchSize: 10, collate: (samples) => samples.map((x) => x.input), batchTransform: new RandomHorizontalFlip() });
-  await assert.rejects(collect(inputsOnly, () => 0), /DataLoader: batchTransform on batch 0 of TensorDataset failed: batchTransform needs batches with an inputs tensor, as defaultCollate makes/);
+test('collatedTransform is checked: an object with forward(), rebuildable for workers, on {inputs, targets} batches', async () => {
+  assert.throws(() => new DataLoader(dataset, { collatedTransform: ((x: torch.Tensor) => x) as never }), /DataLoader: collatedTransform must be an object with forward\(inputs\), such as a transforms\.Compose/);
+  assert.throws(() => new DataLoader(dataset, { numWorkers: 1, collatedTransform: { forward: (x: torch.Tensor) => x } }),
+    /DataLoader: with numWorkers 1, collatedTransform must reach the worker threads: give an object with workerSpec\(\) \(a transforms\.Transform\)/);
+  const inputsOnly = new DataLoader<Sample, torch.Tensor[]>(dataset, { batchSize: 10, collate: (samples) => samples.map((x) => x.input), collatedTransform: new RandomHorizontalFlip() });
+  await assert.rejects(collect(inputsOnly, () => 0), /DataLoader: collatedTransform on batch 0 of TensorDataset failed: collatedTransform needs batches with an inputs tensor, as defaultCollate makes/);
   const failing = { forward: () => { throw new Error('no such size'); } };
-  await assert.rejects(collect(new DataLoader(dataset, { batchSize: 10, batchTransform: failing })), /^Error: DataLoader: batchTransform on batch 0 of TensorDataset failed: no such size$/);
-  // A batch that cannot travel back from a worker is its collate's doing, batch transform or not.
+  await assert.rejects(collect(new DataLoader(dataset, { batchSize: 10, collatedTransform: failing })), /^Error: DataLoader: collatedTransform on batch 0 of TensorDataset failed: no such size$/);
+  // A batch that cannot travel back from a worker is its collate's doing, collated transform or not.
   const unpackable = { module: new URL('./worker-datasets.js', import.meta.url).href, name: 'unpackableCollate' };
   await assert.rejects(collect(new DataLoader<Sample, unknown>(dataset, { batchSize: 10, collate: unpackable, numWorkers: 1 }), () => 0),
     /^Error: DataLoader: collating batch 0 of TensorDataset failed \(in worker thread 0\): .*could not be cloned/);
@@ -297,7 +297,7 @@ test('memory stays flat over many epochs with persistent workers augmenting whol
   const images = new TensorDataset(torch.rand([128, 3, 16, 16]), torch.arange(128));
   const loader = new DataLoader(images, {
     batchSize: 32, shuffle: true, seed: 1, numWorkers: 2, persistentWorkers: true,
-    batchTransform: new Compose([new RandomHorizontalFlip(), new RandomErasing({ p: 0.5 })]),
+    collatedTransform: new Compose([new RandomHorizontalFlip(), new RandomErasing({ p: 0.5 })]),
   });
   const epochs = async (n: number) => {
     for (let e = 0; e < n; e++) for await (const batch of loader) torch.dispose(batch);

@@ -4,11 +4,10 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { TensorDataset } from '../../src/data/tensor-dataset.js';
-import { TransformedDataset } from '../../src/data/transformed-dataset.js';
+import { transformDataset, TransformedDataset } from '../../src/data/transformed-dataset.js';
 import { torch } from '../../src/index.js';
-import { transformDataset } from '../../src/data/transformed-dataset.js';
 import { describeRecipe, fittedStateDict, loadFittedStateDict, parseRecipe, recipeNames } from '../../src/transforms/recipe.js';
-import { BatchTransform, Transform } from '../../src/transforms/transform.js';
+import { MixingTransform, Transform } from '../../src/transforms/transform.js';
 
 const script = fileURLToPath(new URL('../../../test/transforms/recipe_reference.py', import.meta.url));
 const run = spawnSync('/usr/bin/python3', [script], { encoding: 'utf8' });
@@ -60,7 +59,7 @@ test('per-sample steps keep their order; batch steps go after collation; fitted 
   const mixed = parseRecipe('mixup(0.2),hflip,featurewise,cutmix', { numClasses: 10 });
   assert.deepEqual(mixed.sample.map((t) => t.constructor.name), ['RandomHorizontalFlip', 'FeaturewiseStandardization']);
   assert.deepEqual(mixed.batch.map((t) => t.constructor.name), ['Mixup', 'CutMix']);
-  assert.ok(mixed.batch.every((t) => t instanceof BatchTransform));
+  assert.ok(mixed.batch.every((t) => t instanceof MixingTransform));
   assert.deepEqual(mixed.fitted.map((t) => t.constructor.name), ['FeaturewiseStandardization']);
   assert.match(String(mixed.batch[0]), /^Mixup\(alpha=0\.2, .*num_classes=10\)$/);
   assert.match(String(parseRecipe('cutmix(numClasses=3)', { numClasses: 10 }).batch[0]), /num_classes=3\)$/, 'the recipe wins over the data set');

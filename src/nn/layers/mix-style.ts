@@ -58,7 +58,7 @@ export function drawMixStyle(random: Random, n: number, alpha: number, mix: MixS
   return { perm: Int32Array.from([...second, ...first]), lambda };
 }
 
-/** Checks MixStyle's options (shared by the layer and the batch transform). */
+/** Checks MixStyle's options (shared by the layer and the mixing transform). */
 export function mixStyleOptions(options: MixStyleOptions, where: string): Required<MixStyleOptions> {
   const { p = 0.5, alpha = 0.1, eps = 1e-6, mix = 'random' } = options;
   checkNumber(p, 'p', where);

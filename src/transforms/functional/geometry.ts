@@ -6,7 +6,7 @@ import { cat, stack, where as select } from '../../torch/functions.js';
 import { tidy } from '../../torch/scope.js';
 import type { Tensor } from '../../torch/tensor.js';
 import { interpolate, gridSample, pad as padTensor } from '../../nn/functional.js';
-import { roundHalfEven } from '../erasing.js';
+import { checkFill, roundHalfEven } from '../../util/checks.js';
 import { checkImage, onBatch, onFloat } from '../image.js';
 import { isInteger, isNumber, isPair, perImage, type PerImage } from './per-image.js';
 
@@ -251,11 +251,6 @@ function gridTransform(batch: Tensor, matrices: number[][], outSize: [number, nu
   }));
 }
 
-function checkFill(fill: unknown, where: string): Fill | undefined {
-  if (fill === undefined || isNumber(fill) || (Array.isArray(fill) && fill.length > 0 && fill.every(isNumber))) return fill as Fill | undefined;
-  throw new TypeError(`${where}: fill must be a number or an array of numbers (one per channel), got ${describe(fill)}`);
-}
-
 function centerOffset(img: Tensor, center: [number, number] | undefined, where: string): [number, number] {
   if (center === undefined) return [0, 0];
   if (!isPair(center)) throw new TypeError(`${where}: center must be a pair [x, y] of pixel coordinates, got ${describe(center)}`);
@@ -279,7 +274,7 @@ export function rotate(img: Tensor, angle: PerImage<number>, options: RotateOpti
   checkImage(img, 'rotate()');
   const angles = perImage(angle, img, isNumber, 'angle', 'rotate()', 'a number of degrees');
   const mode = checkInterpolation(options.interpolation ?? 'nearest', ['nearest', 'bilinear'] as const, 'rotate()');
-  const fill = checkFill(options.fill, 'rotate()');
+  const fill = options.fill === undefined ? undefined : checkFill(options.fill, 'fill', 'rotate()');
   const center = centerOffset(img, options.center, 'rotate()');
   const matrices = angles.map((a) => inverseAffineMatrix(center, -a, [0, 0], 1, [0, 0]));
   const [h, w] = size2(img);
@@ -321,7 +316,7 @@ export function affine(img: Tensor, options: AffineOptions = {}): Tensor {
   const shears = isNumber(shear) ? perImage<[number, number]>([shear, 0], img, isPair, 'shear', where, 'a number or a pair [x, y]')
     : perImage(shear as PerImage<[number, number]>, img, isPair, 'shear', where, 'a number or a pair [x, y]');
   const mode = checkInterpolation(options.interpolation ?? 'nearest', ['nearest', 'bilinear'] as const, where);
-  const fill = checkFill(options.fill, where);
+  const fill = options.fill === undefined ? undefined : checkFill(options.fill, 'fill', where);
   const center = centerOffset(img, options.center, where);
   const matrices = angles.map((a, i) => inverseAffineMatrix(center, a, translations[i], scales[i], shears[i]));
   return onBatch(img, where, (batch) => gridTransform(batch, matrices, size2(img), mode, fill));

@@ -8,12 +8,12 @@ import { TensorDataset } from '../../src/data/tensor-dataset.js';
 import { nn, torch } from '../../src/index.js';
 import { SGD } from '../../src/optim/sgd.js';
 import { Trainer } from '../../src/train/index.js';
-import { BatchTransform, type BatchContext } from '../../src/transforms/transform.js';
+import { MixingTransform, type MixingContext } from '../../src/transforms/transform.js';
 
 /** Mixup written out: λ and the partner order from currentRandom(), soft targets N×2. Records what it saw. */
-class RecordingMix extends BatchTransform {
+class RecordingMix extends MixingTransform {
   readonly seen: { lambda: number; epoch: number | undefined; contextEpoch: number | undefined; model: unknown; size: number }[] = [];
-  forward(batch: Batch, context?: BatchContext): Batch {
+  forward(batch: Batch, context?: MixingContext): Batch {
     const random = currentRandom();
     const lambda = random.uniform();
     const n = batch.inputs.shape[0];
@@ -34,7 +34,7 @@ class RecordingMix extends BatchTransform {
 }
 
 /** Hands the batch on as it is. */
-class Identity extends BatchTransform {
+class Identity extends MixingTransform {
   forward(batch: Batch): Batch {
     return batch;
   }
@@ -53,24 +53,24 @@ const data = torch.tidy(() => {
   return new TensorDataset(torch.keep(images), torch.keep(labels));
 });
 
-function run(batchTransforms: BatchTransform[] | undefined, seed = 0) {
+function run(mixingTransforms: MixingTransform[] | undefined, seed = 0) {
   torch.manualSeed(seed);
   const model = new nn.Sequential(new nn.Conv2d(1, 3, 3), new nn.ReLU(), new nn.Flatten(), new nn.Linear(48, 2));
   const optimizer = new SGD(model.parameters(), { lr: 0.05 });
-  const trainer = new Trainer({ model, optimizer, progress: 'quiet', seed, batchTransforms });
+  const trainer = new Trainer({ model, optimizer, progress: 'quiet', seed, mixingTransforms });
   const loader = new DataLoader(data, { batchSize: 32, shuffle: true, seed: 1 });
   return { model, trainer, loader };
 }
 
 const weights = (model: nn.Module): number[] => torch.tidy(() => model.parameters().flatMap((p) => Array.from(p.detach().flatten().toTypedArray() as Float32Array)));
 
-test('batch transforms draw from Random(seed, epoch, batch): two seeded runs see the same λ and end with the same weights', async () => {
+test('mixing transforms draw from Random(seed, epoch, batch): two seeded runs see the same λ and end with the same weights', async () => {
   const a = run([new RecordingMix()]);
   const b = run([new RecordingMix()]);
   const historyA = await a.trainer.fit(a.loader, { epochs: 2 });
   const historyB = await b.trainer.fit(b.loader, { epochs: 2 });
-  const mixA = a.trainer.options.batchTransforms![0] as RecordingMix;
-  const mixB = b.trainer.options.batchTransforms![0] as RecordingMix;
+  const mixA = a.trainer.options.mixingTransforms![0] as RecordingMix;
+  const mixB = b.trainer.options.mixingTransforms![0] as RecordingMix;
   assert.equal(mixA.seen.length, 6, '3 batches × 2 epochs');
   assert.deepEqual(mixA.seen.map((s) => s.lambda), mixB.seen.map((s) => s.lambda));
   assert.equal(new Set(mixA.seen.map((s) => s.lambda)).size, 6, 'every batch draws its own λ');
@@ -78,7 +78,7 @@ test('batch transforms draw from Random(seed, epoch, batch): two seeded runs see
   assert.deepEqual(weights(a.model), weights(b.model));
   const other = run([new RecordingMix()], 1);
   await other.trainer.fit(other.loader, { epochs: 1 });
-  assert.notDeepEqual((other.trainer.options.batchTransforms![0] as RecordingMix).seen.map((s) => s.lambda), mixA.seen.slice(0, 3).map((s) => s.lambda));
+  assert.notDeepEqual((other.trainer.options.mixingTransforms![0] as RecordingMix).seen.map((s) => s.lambda), mixA.seen.slice(0, 3).map((s) => s.lambda));
 });
 
 test('the context holds the model being trained and the 0-based epoch, as currentEpoch() does', async () => {
@@ -108,7 +108,7 @@ test('an identity transform changes nothing: the same weights as a run without t
   assert.deepEqual(weights(identity.model), weights(plain.model));
 });
 
-test('memory stays flat across epochs with a batch transform, and validation is not transformed', async () => {
+test('memory stays flat across epochs with a mixing transform, and validation is not transformed', async () => {
   const mix = new RecordingMix();
   const { trainer, loader } = run([mix]);
   const validation = new DataLoader(data, { batchSize: 48 });
@@ -119,11 +119,11 @@ test('memory stays flat across epochs with a batch transform, and validation is 
   assert.equal(mix.seen.length, 12, 'only the 3 training batches of each of 4 epochs');
 });
 
-test('batchTransforms must be batch transforms', () => {
+test('mixingTransforms must be mixing transforms', () => {
   const model = new nn.Linear(2, 2);
   const optimizer = new SGD(model.parameters(), { lr: 0.1 });
-  assert.throws(() => new Trainer({ model, optimizer, batchTransforms: [{}] as never }), /^TypeError: Trainer: batchTransforms must be an array of batch transforms/);
-  assert.throws(() => new Trainer({ model, optimizer, batchTransforms: 'mixup' as never }), /Trainer: batchTransforms must be an array/);
+  assert.throws(() => new Trainer({ model, optimizer, mixingTransforms: [{}] as never }), /^TypeError: Trainer: mixingTransforms must be an array of mixing transforms/);
+  assert.throws(() => new Trainer({ model, optimizer, mixingTransforms: 'mixup' as never }), /Trainer: mixingTransforms must be an array/);
 });
 
 test('the library Mixup and CutMix train through the Trainer with flat memory', async () => {
