@@ -7,6 +7,7 @@ import { torch } from '../src/index.js';
 import { runAugmentCase, type AugmentMode } from './augment.js';
 import { cases, prepare, QUICK, type CaseSpec, type Iterations } from './cases.js';
 import { runEpochCase } from './epoch.js';
+import { runPredictCase } from './predict.js';
 import { PytorchWorker, type PhaseTimes } from './pytorch.js';
 import { GcCounter, type GcCount } from './gc.js';
 import { formatTable, writeJson, type TableRow } from './report.js';
@@ -16,12 +17,14 @@ import { median, timeBlock } from './timing.js';
 const EPOCH_CASE = 'fashion_mnist_epoch';
 /** JPEGs decoded, augmented and batched (bench/augment.ts): cnnkit augmenting whole batches, decoding every pass or once, or each sample. */
 const AUGMENT_CASES: Record<string, AugmentMode> = { augment_pipeline: 'batched', augment_pipeline_cached: 'cached', augment_pipeline_per_sample: 'per-sample' };
+/** A trained run's classifier over a folder of photo-sized JPEGs, decoding included (bench/predict.ts). */
+const PREDICT_CASE = 'predict_folder';
 
 const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
   --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})
   --quick       a fast smoke run (few iterations)
   --json FILE   also write [{case, unit, cnnkit, pytorch, ratio}] to FILE (atomically)
-  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES)].join(', ')}
+  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), PREDICT_CASE].join(', ')}
   --profile     also time forward / backward / update separately on both sides, and count tensors made per step
   --verbose     print every block's time, in the order they ran, and cnnkit's live tensors around the timed loop
   --stable-malloc
@@ -52,13 +55,14 @@ function parse() {
   }
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
-  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES)];
+  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), PREDICT_CASE];
   const unknown = (values.case ?? []).filter((name) => !names.includes(name));
   if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${names.join(', ')}`);
   const selected = values.case ? cases.filter((c) => values.case!.includes(c.name)) : cases;
   const epochCase = !values.case || values.case.includes(EPOCH_CASE);
   const augmentCases = Object.keys(AUGMENT_CASES).filter((name) => !values.case || values.case.includes(name));
-  return { ...values, threads, selected, epochCase, augmentCases };
+  const predictCase = !values.case || values.case.includes(PREDICT_CASE);
+  return { ...values, threads, selected, epochCase, augmentCases, predictCase };
 }
 
 type CnnkitPhases = PhaseTimes & { tensorsMade: number };
@@ -181,6 +185,16 @@ async function main(): Promise<void> {
     process.stderr.write('done\n');
     const [cnnkit, pytorch] = [median(result.cnnkit), median(result.pytorch)];
     rows.push({ case: name, unit: 'images/s', cnnkit, pytorch, ratio: cnnkit / pytorch, higherIsBetter: true, blocks: { cnnkit: result.cnnkit, pytorch: result.pytorch } });
+    if (pytorchVersion === '?') pytorchVersion = result.pytorchVersion;
+  }
+
+  if (options.predictCase) {
+    const images = options.quick ? 64 : 256;
+    process.stderr.write(`${PREDICT_CASE}: a ResNet-18 run's predictions on ${images} photo-sized JPEGs, two passes on each side, alternating… `);
+    const result = await runPredictCase(options.threads, images);
+    process.stderr.write('done\n');
+    const [cnnkit, pytorch] = [median(result.cnnkit), median(result.pytorch)];
+    rows.push({ case: PREDICT_CASE, unit: 'images/s', cnnkit, pytorch, ratio: cnnkit / pytorch, higherIsBetter: true, blocks: { cnnkit: result.cnnkit, pytorch: result.pytorch } });
     if (pytorchVersion === '?') pytorchVersion = result.pytorchVersion;
   }
 

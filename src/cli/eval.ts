@@ -1,9 +1,9 @@
 // `cnnkit eval`: scores a run on labelled images (the library's run.evaluateRun) and prints it; --report writes
 // the interpretation report of the same images.
-import { describeSkipped } from '../run/datasets.js';
 import { evaluateRun } from '../run/evaluate.js';
 import { UsageError } from '../util/usage-error.js';
 import { parseFlags } from './args.js';
+import { printImageNotices } from './image-notices.js';
 
 export async function evaluateCommand(args: string[]): Promise<void> {
   const flags = parseFlags('eval', args, {
@@ -25,7 +25,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     dataset: flags.dataset as string | undefined, data: flags.data as string | undefined, batchSize: flags['batch-size'] as number | undefined,
     workers: flags.workers as number | undefined, tta: Boolean(flags.tta), strict: Boolean(flags.strict), report: flags.report as string | undefined,
   });
-  if (result.skipped.length > 0) console.error(`cnnkit: warning: ${describeSkipped(result.skipped)}`);
+  printImageNotices(result.skipped, result.converted);
   const { classes } = result;
   const perClass = result.confusion.perClassAccuracy();
   if (flags.json) {

@@ -3,12 +3,12 @@
 import { relative } from 'node:path';
 
 import { Classifier, type Prediction } from '../run/classifier.js';
-import { describeSkipped } from '../run/datasets.js';
 import { naturalCompare } from '../run/natural-order.js';
 import { imageFilesIn, predictionsCsv } from '../run/predictions.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/usage-error.js';
 import { parseCommandLine } from './args.js';
+import { printImageNotices } from './image-notices.js';
 
 export async function predict(args: string[]): Promise<void> {
   const { flags, operands } = parseCommandLine('predict', args, {
@@ -35,11 +35,11 @@ export async function predict(args: string[]): Promise<void> {
   const name = (p: Prediction): string => (folder !== undefined ? relative(folder, p.input as string) : p.input as string);
 
   const classifier = new Classifier(run, { command: 'predict' });
-  const { predictions, skipped } = await classifier.predict(files, {
+  const { predictions, skipped, converted } = await classifier.predict(files, {
     topK: flags['top-k'] as number | undefined, tta: Boolean(flags.tta), batchSize: flags['batch-size'] as number | undefined,
     workers: flags.workers as number | undefined, strict: Boolean(flags.strict),
   });
-  if (skipped.length > 0) console.error(`cnnkit: warning: ${describeSkipped(skipped)}`);
+  printImageNotices(skipped, converted);
   if (flags.csv !== undefined) {
     writeFileAtomic(flags.csv as string, [Buffer.from(predictionsCsv(predictions, classifier.classes, name))]);
     console.log(`${predictions.length} predictions written to ${flags.csv}`);

@@ -6,7 +6,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 
 import type { Sharp, SharpOptions } from 'sharp';
 
-import type { DecodeOptions, EncodeRequest, ImageRequest } from './image.js';
+import type { DecodeOptions, EncodeRequest, ImageHeader, ImageRequest } from './image.js';
 
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
 // Loaded here rather than imported, so that a broken install is an answer to the caller, not a silent dead thread.
@@ -123,9 +123,12 @@ async function eachInFlight<T>(paths: string[], work: (path: string) => Promise<
 const decodeMany = (paths: string[], options: DecodeOptions) =>
   eachInFlight<Decoded | { error: string }>(paths, (path) => decode(path, options), (error) => ({ error }));
 
-/** For each file, null when its header reads as an image sharp can decode, or else why not. */
+/** For each file, the bands its header declares when it reads as an image sharp can decode, or else why not. */
 const check = (paths: string[]) =>
-  eachInFlight<string | null>(paths, async (path) => (await sharp(path, { failOn: 'warning' }).metadata(), null), (error) => error);
+  eachInFlight<ImageHeader | string>(paths, async (path) => {
+    const { channels = 3, hasAlpha = false } = await sharp(path, { failOn: 'warning' }).metadata();
+    return { channels, hasAlpha };
+  }, (error) => error);
 
 async function handle(request: ImageRequest): Promise<{ value: unknown; transfer: ArrayBuffer[] }> {
   sharp ??= await loading.catch((error: Error) => {

@@ -132,9 +132,20 @@ export function readImages(paths: string[], options: DecodeOptions = {}): (Tenso
     : frombuffer(reply.data, { shape: reply.shape })));
 }
 
+/** What a file's header says of its pixels: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA or CMYK bands. */
+export interface ImageHeader {
+  channels: number;
+  hasAlpha: boolean;
+}
+
+/** For each file, its header's bands when it reads as an image (a cheap check: no pixels are decoded), or else why not. */
+export function readImageHeaders(paths: string[]): (ImageHeader | string)[] {
+  return paths.length === 0 ? [] : ask<(ImageHeader | string)[]>({ op: 'check', paths }, 'readImageHeaders');
+}
+
 /** For each file, null when its header reads as an image (a cheap check: no pixels are decoded), or else why not. */
 export function checkImageFiles(paths: string[]): (string | null)[] {
-  return paths.length === 0 ? [] : ask<(string | null)[]>({ op: 'check', paths }, 'checkImageFiles');
+  return readImageHeaders(paths).map((header) => (typeof header === 'string' ? header : null));
 }
 
 const formats: Record<string, 'png' | 'jpeg' | 'webp'> = { '.png': 'png', '.jpg': 'jpeg', '.jpeg': 'jpeg', '.webp': 'webp' };

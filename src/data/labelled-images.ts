@@ -6,7 +6,7 @@ import { describe } from '../torch/check.js';
 import type { Tensor } from '../torch/tensor.js';
 import { checkIndex, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 import { DecodedAhead } from './decoded-ahead.js';
-import { checkDecodeOptions, readImage, type DecodeOptions } from './image.js';
+import { checkDecodeOptions, readImage, type DecodeOptions, type ImageHeader } from './image.js';
 import { checkInputOptions, checkInputOptionsForWorkers, SameShape, toInput, toTarget, type InputOptions } from './image-input.js';
 import { cachedImage, checkCacheOptions, isCached, makePixelCache, storeImage, type PixelCache } from './pixel-cache.js';
 import { DecodeFailures, screenFiles, type SkippedImage } from './skipped-files.js';
@@ -31,6 +31,16 @@ export interface ImageDatasetOptions extends DecodeOptions, InputOptions {
   cache?: boolean;
 }
 
+/** Files whose bands decoding changes to give the channels asked for (mode 'rgb' or 'gray'). */
+export interface ConvertedImages {
+  /** Their alpha channel is dropped. */
+  alphaDropped: string[];
+  /** Gray files, their one band repeated to RGB. */
+  grayToRgb: string[];
+  /** Colour files, made gray by their luma. */
+  rgbToGray: string[];
+}
+
 /** Why a file did not read: the decoder's own message where it gave one. */
 const reasonOf = (error: unknown): string => ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
 
@@ -49,6 +59,8 @@ export class LabelledImages implements Dataset<Sample> {
   protected readonly kind: string;
   /** Files set aside when the dataset was made (their header did not read). */
   private readonly rejected: readonly SkippedImage[];
+  /** What each kept file's header says; null where headers were not read (checkFiles false, a worker's copy). */
+  private readonly headers: readonly ImageHeader[] | null;
   private readonly failures: DecodeFailures;
   private readonly cache: PixelCache | null;
   private readonly ahead = new DecodedAhead();
@@ -71,9 +83,10 @@ export class LabelledImages implements Dataset<Sample> {
     this.classes = classes;
     this.classToIdx = Object.fromEntries(classes.map((c, i) => [c, i]));
     // A worker thread's copy takes the samples its parent kept.
-    const { kept, rejected } = shared.failed === undefined && options.checkFiles !== false
-      ? screenFiles(samples, options.strict === true, this.kind) : { kept: samples, rejected: [] };
+    const { kept, headers, rejected } = shared.failed === undefined && options.checkFiles !== false
+      ? screenFiles(samples, options.strict === true, this.kind) : { kept: samples, headers: null, rejected: [] };
     this.samples = kept;
+    this.headers = headers;
     this.rejected = rejected;
     this.failures = new DecodeFailures(kept.length, shared.failed);
     this.cache = shared.cache !== undefined ? shared.cache : options.cache ? makePixelCache(kept.length, options, this.kind) : null;
@@ -135,6 +148,18 @@ export class LabelledImages implements Dataset<Sample> {
    * The files skipped so far, on any thread: those set aside when the dataset was made, and those that failed to
    * decode. A failure seen by a worker thread is read again here to say why.
    */
+  /** The files whose header says decoding converts their bands, by the headers read when the dataset was made (null if none were). */
+  converted(): ConvertedImages | null {
+    if (this.headers === null) return null;
+    const mode = this.options.mode ?? 'rgb';
+    const paths = (keep: (header: ImageHeader) => boolean) => this.samples.filter((_, i) => keep(this.headers![i])).map(([path]) => path);
+    return {
+      alphaDropped: mode === 'rgb' || mode === 'gray' ? paths((h) => h.hasAlpha) : [],
+      grayToRgb: mode === 'rgb' ? paths((h) => h.channels <= 2) : [],
+      rgbToGray: mode === 'gray' ? paths((h) => h.channels >= 3) : [],
+    };
+  }
+
   skipped(): SkippedImage[] {
     const reread = (path: string): string => {
       try {

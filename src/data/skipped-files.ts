@@ -1,7 +1,7 @@
 // Which image files a dataset skips, and why: those whose header does not read, set aside when the dataset is made,
 // and those that fail to decode later, flagged in memory shared with the DataLoader's worker threads so that the
 // dataset on the main thread can list them whichever thread found them.
-import { checkImageFiles } from './image.js';
+import { readImageHeaders, type ImageHeader } from './image.js';
 
 /** A file that was skipped, and why. */
 export interface SkippedImage {
@@ -9,18 +9,23 @@ export interface SkippedImage {
   reason: string;
 }
 
-/** The samples whose file header reads; the others are rejected, or with `strict` an error naming the first. */
-export function screenFiles<S extends readonly [string, number]>(samples: readonly S[], strict: boolean, where: string): { kept: readonly S[]; rejected: SkippedImage[] } {
-  const faults = checkImageFiles(samples.map(([path]) => path));
+/**
+ * The samples whose file header reads, with what their headers say; the others are rejected, or with `strict` an
+ * error naming the first.
+ */
+export function screenFiles<S extends readonly [string, number]>(samples: readonly S[], strict: boolean, where: string):
+  { kept: readonly S[]; headers: ImageHeader[]; rejected: SkippedImage[] } {
+  const headers = readImageHeaders(samples.map(([path]) => path));
   const rejected: SkippedImage[] = [];
-  faults.forEach((fault, i) => {
-    if (fault === null) return;
-    if (strict) throw new Error(`${where}: cannot read ${samples[i][0]}: ${fault}; fix or remove the file, or leave out strict to skip unreadable files`);
-    rejected.push({ path: samples[i][0], reason: fault });
+  headers.forEach((header, i) => {
+    if (typeof header !== 'string') return;
+    if (strict) throw new Error(`${where}: cannot read ${samples[i][0]}: ${header}; fix or remove the file, or leave out strict to skip unreadable files`);
+    rejected.push({ path: samples[i][0], reason: header });
   });
-  const kept = samples.filter((_, i) => faults[i] === null);
-  if (kept.length === 0 && samples.length > 0) throw new Error(`${where}: none of the ${samples.length} files reads as an image (${samples[0][0]}: ${faults[0]})`);
-  return { kept, rejected };
+  const read = (header: ImageHeader | string): header is ImageHeader => typeof header !== 'string';
+  const kept = samples.filter((_, i) => read(headers[i]));
+  if (kept.length === 0 && samples.length > 0) throw new Error(`${where}: none of the ${samples.length} files reads as an image (${samples[0][0]}: ${headers[0]})`);
+  return { kept, headers: headers.filter(read), rejected };
 }
 
 /** The files that failed to decode, by sample index: flags shared between threads, reasons known to this thread. */

@@ -8,7 +8,7 @@ import { DataLoader } from '../data/dataloader.js';
 import type { Dataset, Sample } from '../data/dataset.js';
 import { isFolder } from '../data/image-folder.js';
 import type { DecodeOptions } from '../data/image.js';
-import { LabelledImages, type SkippedImage } from '../data/labelled-images.js';
+import { LabelledImages, type ConvertedImages, type SkippedImage } from '../data/labelled-images.js';
 import { transformDataset } from '../data/transformed-dataset.js';
 import { isWeightsFile } from '../hub/download.js';
 import { weightsTransforms } from '../hub/preset.js';
@@ -69,6 +69,8 @@ export interface Predictions {
   predictions: Prediction[];
   /** The files that could not be read (left out of predictions). */
   skipped: SkippedImage[];
+  /** The files whose bands were converted as in training: alpha dropped, gray to RGB or colour to gray. */
+  converted: ConvertedImages;
 }
 
 /** The checkpoint a run folder's predictions come from: its best weights. */
@@ -164,11 +166,13 @@ export class Classifier {
     });
     const rows = new Map<number, number[]>();
     const skipped: SkippedImage[] = [];
+    let converted: ConvertedImages = { alphaDropped: [], grayToRgb: [], rgbToGray: [] };
     if (files.length > 0) {
       // Every file gets class 0 as its label: the dataset machinery wants one, and nothing reads it.
       const images = new LabelledImages(files.map(([path]) => [path, 0] as const), this.classes, { ...this.decode, strict: options.strict }, { kind: command });
       const probabilities = await this.probabilitiesOf(this.prepare(images), { batchSize, workers, tta: options.tta });
       skipped.push(...images.skipped());
+      converted = images.converted()!;
       // A file that failed to decode was replaced by the next readable one in its batch: its row is dropped.
       const failed = new Set(skipped.map((s) => s.path));
       const position = new Map<string, number[]>();
@@ -191,7 +195,7 @@ export class Classifier {
         .sort((a, b) => b.probability - a.probability || a.index - b.index).slice(0, topK),
       probabilities,
     }));
-    return { predictions, skipped };
+    return { predictions, skipped, converted };
   }
 
   /** The class probabilities of every sample of a prepared dataset, in its order. */

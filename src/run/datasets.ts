@@ -5,7 +5,7 @@ import { basename, join, resolve } from 'node:path';
 import type { Dataset } from '../data/dataset.js';
 import { ImagesByName } from '../data/image-files.js';
 import { ImageFolder, isFolder } from '../data/image-folder.js';
-import type { LabelledImages, SkippedImage } from '../data/labelled-images.js';
+import type { ConvertedImages, LabelledImages, SkippedImage } from '../data/labelled-images.js';
 import { FashionMNIST, MNIST } from '../data/mnist.js';
 import { UsageError } from '../util/usage-error.js';
 
@@ -100,6 +100,18 @@ export function skippedImages(data: ImageData): SkippedImage[] {
 }
 
 /** The end-of-run warning that names the skipped files. */
+/** One line on the images decoding converted as training's did, or null when none was. */
+export function describeConverted(converted: ConvertedImages | null): string | null {
+  if (converted === null) return null;
+  const count = (n: number, what: string) => (n === 0 ? [] : [`${n} ${what.replace('{s}', n > 1 ? 's' : '')}`]);
+  const parts = [
+    ...count(converted.alphaDropped.length, 'image{s} with an alpha channel (dropped)'),
+    ...count(converted.grayToRgb.length, 'gray image{s} (the band repeated to RGB)'),
+    ...count(converted.rgbToGray.length, 'colour image{s} (made gray by their luma)'),
+  ];
+  return parts.length === 0 ? null : `converted as in training: ${parts.join(', ')}`;
+}
+
 export function describeSkipped(skipped: SkippedImage[]): string {
   const list = skipped.map((s) => `  ${s.path}: ${s.reason.split('\n')[0]}`).join('\n');
   return `skipped ${skipped.length} unreadable image${skipped.length > 1 ? 's' : ''} (--strict makes them errors):\n${list}`;

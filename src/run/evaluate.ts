@@ -7,7 +7,7 @@ import { DataLoader } from '../data/dataloader.js';
 import type { Batch, Dataset, Sample } from '../data/dataset.js';
 import { ImagesByName } from '../data/image-files.js';
 import { ImageFolder, isFolder } from '../data/image-folder.js';
-import { LabelledImages, type SkippedImage } from '../data/labelled-images.js';
+import { LabelledImages, type ConvertedImages, type SkippedImage } from '../data/labelled-images.js';
 import { writeReport, type ReportResult } from '../interpret/report.js';
 import { cat } from '../torch/functions.js';
 import { dispose } from '../torch/scope.js';
@@ -46,6 +46,8 @@ export interface RunEvaluation extends Evaluation {
   images: number;
   /** Image files that could not be read, left out of the score. */
   skipped: SkippedImage[];
+  /** Scored image files whose bands were converted as in training (null for a named data set or validation images). */
+  converted: ConvertedImages | null;
   report?: ReportResult;
 }
 
@@ -55,6 +57,8 @@ interface ScoredData {
   scored: string;
   /** The image sets whose unreadable files are reported. */
   sets: LabelledImages[];
+  /** The image set that is scored whole, whose converted files are reported. */
+  whole?: LabelledImages;
 }
 
 /** A folder of images labelled as the run's were, with the run's class indices; a class the run never saw is an error. */
@@ -84,7 +88,7 @@ function scoredData(classifier: Classifier, options: EvaluateRunOptions): Scored
   }
   if (options.data !== undefined) {
     const set = labelledFolder(options.data, classifier, strict);
-    return { dataset: set, name: basename(resolve(options.data)), scored: `the images of ${options.data}`, sets: [set] };
+    return { dataset: set, name: basename(resolve(options.data)), scored: `the images of ${options.data}`, sets: [set], whole: set };
   }
   const folder = config.options.data as string;
   if (!isFolder(folder)) throw new UsageError(`eval: the run's image folder ${folder} is not there; give --data DIR, a folder labelled as the run's was`);
@@ -92,7 +96,7 @@ function scoredData(classifier: Classifier, options: EvaluateRunOptions): Scored
   if (data.classes.join('\n') !== classifier.classes.join('\n')) {
     throw new Error(`eval: ${folder} now has the classes ${data.classes.join(', ')}, not the run's ${classifier.classes.join(', ')}; give --data DIR`);
   }
-  if (data.test) return { dataset: data.test, name: data.name, scored: `${data.name} test images`, sets: [data.test] };
+  if (data.test) return { dataset: data.test, name: data.name, scored: `${data.name} test images`, sets: [data.test], whole: data.test };
   // No test folder: the validation images that training held out, laid out again from the run's options.
   const { limit, valFraction, seed } = config.options;
   const [, validation] = trainValSplit(data.train, { limit, valFraction: valFraction || 0.1, seed: seed ?? 0 }, true);
@@ -118,6 +122,7 @@ export async function evaluateRun(run: string, options: EvaluateRunOptions = {})
     const result = await evaluate(classifier.scorer(options.tta), options.report ? keeping(loader, kept) : loader, { device: options.device });
     const evaluation: RunEvaluation = {
       ...result, dataset: data.name, scored: data.scored, classes: classifier.classes, images: data.dataset.length, skipped: data.sets.flatMap((set) => set.skipped()),
+      converted: data.whole?.converted() ?? null,
     };
     if (options.report === undefined) return evaluation;
     const stacked = cat(kept.inputs);

@@ -111,3 +111,28 @@ test('bad input to cnnkit predict: one line each, exit 2 for usage, 1 for failur
     assert.ok(run.stderr.startsWith(message), `${args.join(' ')}: ${run.stderr}`);
   }
 });
+
+test('cnnkit predict converts an image with alpha or a single band as training did, and says so in one line', async () => {
+  const source = join(pets, 'test', 'dog', '5.jpg');
+  const { data: rgb, info } = await sharp(source).raw().toBuffer({ resolveWithObject: true });
+  const raw = (channels: 1 | 3 | 4, pixel: (i: number, c: number) => number) => {
+    const pixels = Buffer.alloc(info.width * info.height * channels);
+    for (let i = 0; i < info.width * info.height; i++) for (let c = 0; c < channels; c++) pixels[i * channels + c] = pixel(i, c);
+    const image = sharp(pixels, { raw: { width: info.width, height: info.height, channels } });
+    return (channels === 1 ? image.toColourspace('b-w') : image).png(); // else sharp writes one band as RGB
+  };
+  const files = { plain: join(dir, 'plain.png'), alpha: join(dir, 'alpha.png'), gray: join(dir, 'gray.png'), grayRgb: join(dir, 'gray-rgb.png') };
+  await raw(3, (i, c) => rgb[i * 3 + c]).toFile(files.plain);
+  await raw(4, (i, c) => (c < 3 ? rgb[i * 3 + c] : 100)).toFile(files.alpha);
+  await raw(1, (i) => rgb[i * 3 + 1]).toFile(files.gray);
+  await raw(3, (i) => rgb[i * 3 + 1]).toFile(files.grayRgb);
+  const predicted = cnnkit('predict', '--run', out, '--json', ...Object.values(files));
+  assert.equal(predicted.status, 0, predicted.stderr);
+  assert.equal(predicted.stderr, 'cnnkit: note: converted as in training: 1 image with an alpha channel (dropped), 1 gray image (the band repeated to RGB)\n');
+  const byFile = new Map((JSON.parse(predicted.stdout) as { file: string; probability: number }[]).map((p) => [p.file, p.probability]));
+  // Dropping the alpha gives the colour pixels (up to rounding: sharp resizes with the alpha premultiplied); a gray
+  // band repeated three times is the gray file saved as RGB.
+  assert.ok(Math.abs(byFile.get(files.alpha)! - byFile.get(files.plain)!) < 1e-3, `${byFile.get(files.alpha)} against ${byFile.get(files.plain)}`);
+  assert.equal(byFile.get(files.gray), byFile.get(files.grayRgb));
+  assert.notEqual(byFile.get(files.gray), byFile.get(files.plain));
+});
