@@ -10,9 +10,6 @@ import { isFolder } from '../data/image-folder.js';
 import type { DecodeOptions } from '../data/image.js';
 import { LabelledImages, type ConvertedImages, type SkippedImage } from '../data/labelled-images.js';
 import { transformDataset } from '../data/transformed-dataset.js';
-import { isWeightsFile } from '../hub/download.js';
-import { weightsTransforms } from '../hub/preset.js';
-import { publishedWeights } from '../models/pretrained.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../torch/autograd.js';
 import { describe } from '../torch/check.js';
@@ -23,9 +20,9 @@ import { onDevice } from '../train/evaluate.js';
 import { CenterCrop, Resize } from '../transforms/geometry.js';
 import type { Transform } from '../transforms/transform.js';
 import { UsageError } from '../util/usage-error.js';
-import { channelAdapter } from './channels.js';
 import type { RunConfig } from './config.js';
 import { FlipTTA } from './flip-tta.js';
+import { modelInputSteps, publishedWeightsOf } from './model-input.js';
 import { openRun } from './open.js';
 import { loadStatistics, readRecipe } from './recipe.js';
 
@@ -86,9 +83,8 @@ function inferenceSteps(config: RunConfig, model: Module, dir: string, command: 
   const classes = config.classes ?? [];
   const recipe = config.augment === undefined ? null : readRecipe(command, config.augment, config.modelOptions.numClasses ?? classes.length);
   if (recipe) loadStatistics(recipe, dir, command);
-  const { weights } = config.options;
-  const published = weights === undefined || isWeightsFile(weights) ? null : publishedWeights(config.model, weights);
-  return [...(recipe?.fitted ?? []), ...channelAdapter(model, config.modelOptions.inChannels ?? 3, command), ...(published ? weightsTransforms(published) : [])];
+  const published = publishedWeightsOf(config.model, config.options.weights);
+  return [...(recipe?.fitted ?? []), ...modelInputSteps(model, config.modelOptions.inChannels ?? 3, published, command)];
 }
 
 const checkCount = (value: unknown, name: string, command: string, min: number, max = Infinity): number => {

@@ -7,10 +7,8 @@ import { join } from 'node:path';
 
 import { DataLoader } from '../data/dataloader.js';
 import type { SkippedImage } from '../data/labelled-images.js';
-import { weightsTransforms } from '../hub/preset.js';
-import { isWeightsFile } from '../hub/download.js';
 import { getModel, layerGroups, listModels } from '../models/index.js';
-import { pretrainedWithNewHead, publishedWeights } from '../models/pretrained.js';
+import { pretrainedWithNewHead } from '../models/pretrained.js';
 import type { Module } from '../nn/module.js';
 import { l1, l2, type Regularizer } from '../nn/regularizers.js';
 import { Adam, AdamW, SGD, type Optimizer } from '../optim/index.js';
@@ -18,15 +16,14 @@ import { CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, StepLR } from '../opt
 import { manualSeed, setNumThreads } from '../torch/runtime.js';
 import { dispose } from '../torch/scope.js';
 import { transformDataset } from '../data/transformed-dataset.js';
-import type { Transform } from '../transforms/transform.js';
 import { CSVLogger, EarlyStopping, learningCurvesSvg, loadCheckpoint, ModelCheckpoint, Trainer, type Callback, type EpochLogs, type Scheduler } from '../train/index.js';
 import { fineTune } from '../train/fine-tune.js';
 import { freeze, freezeTo } from '../train/freeze.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/usage-error.js';
-import { channelAdapter } from './channels.js';
 import { readRunConfig, writeRunConfig, type RunConfig } from './config.js';
 import { describeSkipped, holdsIdxFiles, openDataset, openImageFolder, skippedImages } from './datasets.js';
+import { modelInputSteps, publishedWeightsOf } from './model-input.js';
 import { flagName, positive, rate, type TrainOptions } from './options.js';
 import { fitStatistics, loadStatistics, readRecipe } from './recipe.js';
 import { trainValSplit } from './split.js';
@@ -113,7 +110,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
     if (!imageFolder && options[name] !== undefined) throw new UsageError(`train: ${flagName(name)} goes with --data DIR, a folder of images`);
   }
   // Published weights bring their preprocessing: the decode size, a centre crop and their normalization.
-  const published = options.weights === undefined || isWeightsFile(options.weights) ? null : publishedWeights(options.model ?? 'lecture_cnn', options.weights);
+  const published = publishedWeightsOf(options.model ?? 'lecture_cnn', options.weights);
   const images = imageFolder
     ? openImageFolder(options.data!, { labelsFromName: options.labelsFromName, imageSize: positive(options, 'imageSize', published?.transforms.resizeSize[0] ?? 64, true),
       strict: Boolean(options.strict), cache: Boolean(options.cacheImages) })
@@ -154,8 +151,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   };
   const model = options.weights === undefined ? getModel(modelName, modelOptions) : await pretrainedWithNewHead(modelName, modelOptions, options.weights);
   applyFreeze(model, options.freeze);
-  // What every image goes through last: the model's channels, then the published weights' preprocessing.
-  const toModel: Transform[] = [...channelAdapter(model, data.channels, 'train'), ...(published ? weightsTransforms(published) : [])];
+  const toModel = modelInputSteps(model, data.channels, published, 'train');
   // Workers that live through the run spare each epoch their start-up (reading the modules, libtorch, sharp).
   const loaderOptions = { batchSize, numWorkers: workers, persistentWorkers: workers > 0 };
   const trainLoader = new DataLoader(transformDataset(trainSet, [...(recipe?.sample ?? []), ...toModel]), { ...loaderOptions, shuffle: true, seed });
