@@ -107,7 +107,8 @@ function decode(input: string | Uint8Array, options: DecodeOptions, where: strin
 /**
  * Reads an image file into a C×H×W tensor: uint8 (int32 for 16-bit with keep16Bit), EXIF orientation applied (as
  * PIL's ImageOps.exif_transpose; torchvision.io.read_image leaves EXIF alone), CMYK and embedded colour profiles of
- * other formats converted to sRGB. JPEG pixels equal PIL's Image.open(f).convert(mode).
+ * other formats converted to sRGB. JPEG pixels equal PIL's Image.open(f).convert(mode); a JPEG at full size comes as
+ * torchvision's decode_jpeg gives it, a C×H×W view of H×W×C memory (contiguous() makes the copy where one is needed).
  */
 export function readImage(path: string, options: DecodeOptions = {}): Tensor {
   if (typeof path !== 'string' || path === '') throw new TypeError(`readImage: path must be a file path, got ${describe(path)}`);

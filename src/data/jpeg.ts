@@ -49,7 +49,7 @@ function fitTo(image: Tensor, height: number, width: number, fit: 'cover' | 'fil
 }
 
 /**
- * The file's pixels as readImage gives them, or null when libjpeg-turbo is not the decoder for it (not a JPEG,
+ * The file's pixels as readImage gives them (at full size a C×H×W view of libjpeg's H×W×C pixels), or null when libjpeg-turbo is not the decoder for it (not a JPEG,
  * CMYK, more than 8 bits): those go to sharp. A corrupt or truncated JPEG throws libjpeg-turbo's message.
  */
 export function decodeJpegFile(bytes: Uint8Array, options: DecodeOptions): Tensor | null {
@@ -67,6 +67,6 @@ export function decodeJpegFile(bytes: Uint8Array, options: DecodeOptions): Tenso
     if (mode === 'gray' && color) image = luma(image);
     else if (mode === 'rgba') image = cat([image, full([1, image.shape[1], image.shape[2]], 255, { dtype: 'uint8' })]);
     if (size) image = fitTo(image, size[0], size[1], options.fit ?? 'cover');
-    return image.contiguous();
+    return image;
   });
 }

@@ -11,8 +11,8 @@ export interface DecodeJpegOptions {
 }
 
 /**
- * A JPEG's pixels as a C×H×W uint8 tensor, as PIL decodes them (accurate DCT, fancy upsampling). EXIF orientation is
- * not applied. A corrupt or truncated file, a CMYK one or a 12-bit one is an Error saying what libjpeg-turbo found.
+ * A JPEG's pixels as a C×H×W uint8 tensor, as PIL decodes them (accurate DCT, fancy upsampling): a view of H×W×C
+ * memory, as torchvision's decode_jpeg gives (contiguous() copies it into C×H×W order). EXIF orientation is not applied. A corrupt or truncated file, a CMYK one or a 12-bit one is an Error saying what libjpeg-turbo found.
  */
 export function decodeJpeg(bytes: Uint8Array, options: DecodeJpegOptions = {}): Tensor {
   if (!(bytes instanceof Uint8Array)) throw new TypeError(`decodeJpeg(): needs the file's bytes as a Buffer or Uint8Array, got ${describe(bytes)}`);
