@@ -14,7 +14,6 @@ import { PYTHON } from './pytorch.js';
 
 const SCRIPT = fileURLToPath(new URL('../../bench/pytorch_predict.py', import.meta.url));
 const SIZE = 224;
-const CLASSES = 2;
 const BATCH = 32;
 const WORKERS = 2;
 
@@ -28,7 +27,8 @@ async function cnnkitPass(classifier: run.Classifier, files: string[]): Promise<
 
 /** Images per second on each side (two passes each, alternating, after an untimed one), over `images` JPEGs. */
 export async function runPredictCase(threads: number, images: number): Promise<{ cnnkit: number[]; pytorch: number[]; pytorchVersion: string }> {
-  const root = makePhotoFolder(images, CLASSES, 'cnnkit-bench-predict-');
+  const { root } = makePhotoFolder(images);
+  const classes = readdirSync(root).length;
   const out = mkdtempSync(join(tmpdir(), 'cnnkit-bench-predict-run-'));
   try {
     // A ResNet-18 run at the input size, trained for a moment: what is timed is its prediction, not its accuracy.
@@ -40,7 +40,7 @@ export async function runPredictCase(threads: number, images: number): Promise<{
     const theirs: number[] = [];
     let version = '?';
     const runTorchvision = () => {
-      const result = spawnSync(PYTHON, [SCRIPT, root, String(SIZE), String(CLASSES), String(BATCH), String(WORKERS), String(threads), '1'], { encoding: 'utf8' });
+      const result = spawnSync(PYTHON, [SCRIPT, root, String(SIZE), String(classes), String(BATCH), String(WORKERS), String(threads), '1'], { encoding: 'utf8' });
       if (result.status !== 0) throw new Error(`the torchvision prediction failed: ${result.stderr.trim().split('\n').pop()}`);
       const parsed = JSON.parse(result.stdout);
       if (parsed.images !== files.length) throw new Error(`torchvision predicted ${parsed.images} of ${files.length} files`);

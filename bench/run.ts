@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { torch } from '../src/index.js';
 import { runAugmentCase, type AugmentMode } from './augment.js';
 import { cases, prepare, QUICK, type CaseSpec, type Iterations } from './cases.js';
+import { runDecodeCase } from './decode.js';
 import { runEpochCase } from './epoch.js';
 import { runPredictCase } from './predict.js';
 import { PytorchWorker, type PhaseTimes } from './pytorch.js';
@@ -15,8 +16,15 @@ import { median, timeBlock } from './timing.js';
 
 /** One epoch of Fashion-MNIST training, data loading included (bench/epoch.ts). */
 const EPOCH_CASE = 'fashion_mnist_epoch';
-/** JPEGs decoded, augmented and batched (bench/augment.ts): cnnkit augmenting whole batches, decoding every pass or once, or each sample. */
-const AUGMENT_CASES: Record<string, AugmentMode> = { augment_pipeline: 'batched', augment_pipeline_cached: 'cached', augment_pipeline_per_sample: 'per-sample' };
+/**
+ * JPEGs decoded, augmented and batched (bench/augment.ts): cnnkit augmenting whole batches, decoding every pass or
+ * once, or each sample; and photo-sized JPEGs through torchvision's ImageNet training pipeline.
+ */
+const AUGMENT_CASES: Record<string, AugmentMode> = {
+  augment_pipeline: 'batched', augment_pipeline_cached: 'cached', augment_pipeline_per_sample: 'per-sample', augment_pipeline_photos: 'photos',
+};
+/** Photo-sized JPEGs decoded one at a time on one thread: cnnkit's readImage against PIL, with sharp's and torchvision.io's own figures (bench/decode.ts). */
+const DECODE_CASE = 'decode_photo_jpeg';
 /** A trained run's classifier over a folder of photo-sized JPEGs, decoding included (bench/predict.ts). */
 const PREDICT_CASE = 'predict_folder';
 
@@ -24,7 +32,7 @@ const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})
   --quick       a fast smoke run (few iterations)
   --json FILE   also write [{case, unit, cnnkit, pytorch, ratio}] to FILE (atomically)
-  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), PREDICT_CASE].join(', ')}
+  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), DECODE_CASE, PREDICT_CASE].join(', ')}
   --profile     also time forward / backward / update separately on both sides, and count tensors made per step
   --verbose     print every block's time, in the order they ran, and cnnkit's live tensors around the timed loop
   --stable-malloc
@@ -55,14 +63,15 @@ function parse() {
   }
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
-  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), PREDICT_CASE];
+  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), DECODE_CASE, PREDICT_CASE];
   const unknown = (values.case ?? []).filter((name) => !names.includes(name));
   if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${names.join(', ')}`);
   const selected = values.case ? cases.filter((c) => values.case!.includes(c.name)) : cases;
   const epochCase = !values.case || values.case.includes(EPOCH_CASE);
   const augmentCases = Object.keys(AUGMENT_CASES).filter((name) => !values.case || values.case.includes(name));
+  const decodeCase = !values.case || values.case.includes(DECODE_CASE);
   const predictCase = !values.case || values.case.includes(PREDICT_CASE);
-  return { ...values, threads, selected, epochCase, augmentCases, predictCase };
+  return { ...values, threads, selected, epochCase, augmentCases, decodeCase, predictCase };
 }
 
 type CnnkitPhases = PhaseTimes & { tensorsMade: number };
@@ -179,10 +188,11 @@ async function main(): Promise<void> {
   }
 
   for (const name of options.augmentCases) {
-    const images = options.quick ? 256 : 4096;
-    process.stderr.write(`${name}: ${images} JPEGs of 64×64, two passes on each side, alternating… `);
+    const photos = AUGMENT_CASES[name] === 'photos';
+    const images = options.quick ? 256 : photos ? 2048 : 4096;
+    process.stderr.write(`${name}: ${images} JPEGs${photos ? ' of photo size' : ' of 64×64'}, two passes on each side, alternating… `);
     const result = await runAugmentCase(options.threads, images, AUGMENT_CASES[name]);
-    process.stderr.write('done\n');
+    process.stderr.write(`done (${result.files})\n`);
     const [cnnkit, pytorch] = [median(result.cnnkit), median(result.pytorch)];
     rows.push({ case: name, unit: 'images/s', cnnkit, pytorch, ratio: cnnkit / pytorch, higherIsBetter: true, blocks: { cnnkit: result.cnnkit, pytorch: result.pytorch } });
     if (pytorchVersion === '?') pytorchVersion = result.pytorchVersion;
@@ -198,10 +208,25 @@ async function main(): Promise<void> {
     if (pytorchVersion === '?') pytorchVersion = result.pytorchVersion;
   }
 
+  const notes: string[] = [];
+  if (options.decodeCase) {
+    const images = options.quick ? 50 : 300;
+    process.stderr.write(`${DECODE_CASE}: ${images} photo-sized JPEGs decoded to RGB one at a time, each way twice, alternating… `);
+    const result = await runDecodeCase(images);
+    process.stderr.write(`done (${result.files})\n`);
+    rows.push({ case: DECODE_CASE, unit: 'ms/image', cnnkit: median(result.cnnkit), pytorch: median(result.pil), ratio: median(result.pil) / median(result.cnnkit),
+      blocks: { cnnkit: result.cnnkit, pytorch: result.pil } });
+    const ms = (xs: number[]) => `${median(xs).toFixed(2)} ms`;
+    notes.push(`${DECODE_CASE}: cnnkit readImage ${ms(result.cnnkit)}, PIL Image.open(f).convert('RGB') ${ms(result.pil)}, ` +
+      `torchvision.io.decode_jpeg(read_file(f)) ${ms(result.torchvision)}, sharp raw decode ${ms(result.sharp)} one at a time ` +
+      `(${ms(result.sharpInFlight)} a file with ${result.inFlight} in flight)`);
+  }
+
   console.log(formatTable(rows, {
     cpu: cpus()[0]?.model ?? 'unknown CPU', nproc: availableParallelism(), threads: torch.getNumThreads(),
     libtorch: torch.version, pytorch: pytorchVersion, node: process.version, loadAtStart,
   }));
+  for (const note of notes) console.log(note);
   if (options.quick) console.log('(--quick: a smoke run; the numbers are noisy)');
   if (process.env.GLIBC_TUNABLES) console.log(`(both sides ran with GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES})`);
   if (profiles.length) {

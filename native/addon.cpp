@@ -9,6 +9,7 @@ void registerShape(Napi::Env env, Napi::Object exports);
 void registerFunctional(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
+void registerImage(Napi::Env env, Napi::Object exports);
 void registerSignatures(Napi::Env env, Napi::Object exports);
 }  // namespace cnnkit
 
@@ -21,6 +22,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   cnnkit::registerFunctional(env, exports);
   cnnkit::registerAutograd(env, exports);
   cnnkit::registerRuntime(env, exports);
+  cnnkit::registerImage(env, exports);
   cnnkit::registerSignatures(env, exports);
   return exports;
 }

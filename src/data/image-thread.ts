@@ -7,6 +7,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import type { Sharp, SharpOptions } from 'sharp';
 
 import type { DecodeOptions, EncodeRequest, ImageHeader, ImageRequest } from './image.js';
+import { readJpegHeader } from './jpeg-header.js';
 
 const { port, signal } = workerData as { port: MessagePort; signal: Int32Array };
 // Loaded here rather than imported, so that a broken install is an answer to the caller, not a silent dead thread.
@@ -28,28 +29,13 @@ const luma = (r: number, g: number, b: number): number => Math.floor((r * 19595 
 
 type Decoded = { data: Uint8Array | Int32Array; shape: number[] };
 
-/** An 8-bit JPEG's number of colour components (1 gray, 3 colour, 4 CMYK) from its frame header; null for other files. */
-function jpegComponents(bytes: Uint8Array): number | null {
-  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
-  for (let at = 2; at + 9 < bytes.length;) {
-    if (bytes[at] !== 0xff) return null;
-    const marker = bytes[at + 1];
-    if (marker === 0xff) at += 1; // fill byte
-    else if (marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8)) at += 2; // markers without a length
-    // SOF0..SOF15, leaving out DHT (C4), JPG (C8) and DAC (CC): precision at +4, component count at +9.
-    else if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) return bytes[at + 4] === 8 ? bytes[at + 9] : null;
-    else at += 2 + ((bytes[at + 2] << 8) | bytes[at + 3]);
-  }
-  return null;
-}
-
 /** The decoded pixels as C×H×W in the channels `mode` asks for. */
 async function decode(input: string | Uint8Array, options: DecodeOptions): Promise<Decoded> {
   const bytes = typeof input === 'string' ? await readFile(input) : input;
   const image = sharp(bytes, { failOn: 'warning' });
   // A JPEG's header says all that is needed; other files are asked (a second pass through libvips).
-  const components = jpegComponents(bytes);
-  const meta = components === null ? await image.metadata() : { channels: components, depth: 'uchar' };
+  const jpeg = readJpegHeader(bytes);
+  const meta = jpeg?.precision === 8 ? { channels: jpeg.components, depth: 'uchar' } : await image.metadata();
   const gray = (meta.channels ?? 3) <= 2; // a file's bands: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA or CMYK
   const wide = meta.depth === 'ushort';
   let pipeline = image.autoOrient();

@@ -1,6 +1,8 @@
-// Image files ⇄ tensors through sharp (libvips): JPEG, PNG, WebP, GIF, TIFF, AVIF in; PNG, JPEG, WebP out.
-// Synchronous, so that Dataset.get(i) can decode: each thread that decodes starts one codec thread (image-thread.ts)
-// and waits for its answer, so DataLoader workers decode in parallel.
+// Image files ⇄ tensors: JPEG through libjpeg-turbo on the calling thread (jpeg.ts), as PIL decodes; the other
+// formats (PNG, WebP, GIF, TIFF, AVIF), CMYK JPEGs and all encoding through sharp (libvips). Synchronous, so that
+// Dataset.get(i) can decode: for sharp, each thread that decodes starts one codec thread (image-thread.ts) and waits
+// for its answer, so DataLoader workers decode in parallel.
+import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
@@ -10,6 +12,7 @@ import { tidy } from '../torch/scope.js';
 import { Tensor } from '../torch/tensor.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { makeGrid, type GridOptions } from './image-grid.js';
+import { decodeJpegFile } from './jpeg.js';
 
 /** How decoded pixels come out; every option is plain data, so it travels to worker threads. */
 export interface DecodeOptions {
@@ -19,7 +22,11 @@ export interface DecodeOptions {
    * 2 gray + alpha, 3 RGB, 4 RGBA; CMYK becomes RGB).
    */
   mode?: 'rgb' | 'gray' | 'rgba' | 'unchanged';
-  /** Resize while decoding (sharp, Lanczos-3) to size×size or [height, width]. */
+  /**
+   * Resize while decoding to size×size or [height, width]: bilinear with antialiasing, as torchvision's Resize (a
+   * JPEG first decoded at the largest DCT scale 1/2, 1/4 or 1/8 that still covers the size, as PIL's draft; other
+   * formats resized by sharp, Lanczos-3).
+   */
   size?: number | [number, number];
   /** With size: 'cover' (default) scales the shorter side to fit and crops the centre; 'fill' stretches. */
   fit?: 'cover' | 'fill';
@@ -90,13 +97,18 @@ export function checkDecodeOptions(options: DecodeOptions, where: string): Decod
 
 function decode(input: string | Uint8Array, options: DecodeOptions, where: string): Tensor {
   const checked = checkDecodeOptions(options, where);
-  const { data, shape } = ask<{ data: Uint8Array | Int32Array; shape: number[] }>({ op: 'decode', input, options: checked }, where);
+  const bytes = typeof input === 'string' ? readFileSync(input) : input;
+  const jpeg = decodeJpegFile(bytes, checked);
+  if (jpeg) return jpeg;
+  const { data, shape } = ask<{ data: Uint8Array | Int32Array; shape: number[] }>({ op: 'decode', input: bytes, options: checked }, where);
   return frombuffer(data, { shape });
 }
 
 /**
- * Reads an image file into a C×H×W tensor: uint8 (int32 for 16-bit with keep16Bit), EXIF orientation applied,
- * CMYK and embedded colour profiles converted to sRGB, as torchvision.io.read_image (which leaves EXIF alone).
+ * Reads an image file into a C×H×W tensor: uint8 (int32 for 16-bit with keep16Bit), EXIF orientation applied (as
+ * PIL's ImageOps.exif_transpose; torchvision.io.read_image leaves EXIF alone), CMYK and embedded colour profiles of
+ * other formats converted to sRGB. JPEG pixels equal PIL's Image.open(f).convert(mode); a JPEG at full size comes as
+ * torchvision's decode_jpeg gives it, a C×H×W view of H×W×C memory (contiguous() makes the copy where one is needed).
  */
 export function readImage(path: string, options: DecodeOptions = {}): Tensor {
   if (typeof path !== 'string' || path === '') throw new TypeError(`readImage: path must be a file path, got ${describe(path)}`);
@@ -125,11 +137,24 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Ten
  */
 export function readImages(paths: string[], options: DecodeOptions = {}): (Tensor | Error)[] {
   const checked = checkDecodeOptions(options, 'readImages');
-  if (paths.length === 0) return [];
-  const replies = ask<({ data: Uint8Array | Int32Array; shape: number[] } | { error: string })[]>({ op: 'decodeMany', paths, options: checked }, 'readImages');
-  return replies.map((reply, i) => ('error' in reply
-    ? new Error(`readImages: cannot decode ${paths[i]}: ${reply.error}`, { cause: new Error(reply.error) })
-    : frombuffer(reply.data, { shape: reply.shape })));
+  const failed = (path: string, message: string) => new Error(`readImages: cannot decode ${path}: ${message}`, { cause: new Error(message) });
+  // JPEGs here, one after the other (libjpeg-turbo is faster alone than sharp with several in flight); the rest together on the codec thread.
+  const images: (Tensor | Error | null)[] = paths.map((path) => {
+    try {
+      return decodeJpegFile(readFileSync(path), checked);
+    } catch (error) {
+      return failed(path, (error as Error).message);
+    }
+  });
+  const rest = paths.filter((_, i) => images[i] === null);
+  if (rest.length === 0) return images as (Tensor | Error)[];
+  const replies = ask<({ data: Uint8Array | Int32Array; shape: number[] } | { error: string })[]>({ op: 'decodeMany', paths: rest, options: checked }, 'readImages');
+  let next = 0;
+  return images.map((image, i) => {
+    if (image !== null) return image;
+    const reply = replies[next++];
+    return 'error' in reply ? failed(paths[i], reply.error) : frombuffer(reply.data, { shape: reply.shape });
+  });
 }
 
 /** What a file's header says of its pixels: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA or CMYK bands. */

@@ -8,6 +8,7 @@ export { enableGrad, isGradEnabled, noGrad, setGradEnabled } from './autograd.js
 export * as autograd from './autograd.js';
 export * as linalg from './linalg.js';
 export { cuda, getNumThreads, getRngState, manualSeed, setNumThreads, setRngState, version } from './runtime.js';
+export { decodeJpeg, type DecodeJpegOptions } from './jpeg.js';
 export { load, loadWithMetadata, save, type StateDict } from './serialization.js';
 
 /** A Python-style slice for Tensor.index: torch.slice(1, 3), torch.slice(null, null, 2). */

@@ -60,6 +60,7 @@ export interface NativeApi {
   cudaIsAvailable(): boolean;
   cudaSynchronize(): void;
   cumsum(a0: Handle, a1: number): Handle;
+  decodeJpeg(a0: unknown, a1: number | null | undefined, a2: number): Handle;
   det(a0: Handle): Handle;
   detach(a0: Handle): Handle;
   detach_(a0: Handle): void;
