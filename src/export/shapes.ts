@@ -18,7 +18,9 @@ export function recordShapes(model: Module, inputShape: readonly number[]): Map<
   }));
   const first = model.parameters()[0];
   try {
-    tidy(() => noGrad(() => model.forward(zeros([1, ...inputShape], { dtype: first?.dtype ?? 'float32', device: first?.device ?? 'cpu' }))));
+    tidy(() => {
+      noGrad(() => model.forward(zeros([1, ...inputShape], { dtype: first?.dtype ?? 'float32', device: first?.device ?? 'cpu' })));
+    });
   } finally {
     for (const handle of handles) handle.remove();
   }
