@@ -3,4 +3,5 @@
 export { registerConverter, Scope, type Converter } from './converter.js';
 export { classifierToOnnx, exportRun, type ClassifierOnnx, type ExportRunOptions } from './export-run.js';
 export { describePreprocessing, type Preprocessing, type PreprocessingStep } from './preprocessing.js';
+export { readMetadata } from './read-metadata.js';
 export { INPUT_NAME, OPSETS, OUTPUT_NAME, toOnnx, type ToOnnxOptions } from './to-onnx.js';

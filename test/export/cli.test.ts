@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
-import { exportRun, type Preprocessing } from '../../src/export/index.js';
+import { exportRun, readMetadata, type Preprocessing } from '../../src/export/index.js';
 import { readImage } from '../../src/data/image.js';
 import { getWeights } from '../../src/hub/registry.js';
 import { resnet18 } from '../../src/models/index.js';
@@ -31,7 +31,7 @@ const version = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.
 const dir = mkdtempSync(join(tmpdir(), 'cnnkit-cli-export-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-const metadataOf = (path: string) => Object.fromEntries(decodeModel(readFileSync(path)).metadataProps!.map((p) => [p.key!, p.value!]));
+const metadataOf = (path: string) => readMetadata(readFileSync(path));
 
 // Reddish cats, bluish dogs, 20×24 JPEGs; trained at 16×16 with featurewise statistics, which the export must carry.
 const pets = join(dir, 'pets');
