@@ -40,12 +40,6 @@ export class Scope {
     return this.state.opset;
   }
 
-  /** The nodes of `module` (this one's child, or any module below the model) applied to `input`. */
-  convert(module: Module, input: string): string {
-    const name = this.module.namedChildren().find(([, m]) => m === module)?.[0];
-    return convertModule(this.state, module, name === undefined ? this.path : join(this.path, name), input);
-  }
-
   /** The nodes of the child called `name` applied to `input`. */
   child(name: string, input: string): string {
     const module = this.module.namedChildren().find(([key]) => key === name)?.[1];

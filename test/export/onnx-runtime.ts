@@ -1,7 +1,7 @@
 // What the ONNX tests share: models given non-trivial weights, an exported file run by onnxruntime-node next to
 // cnnkit's eval-mode forward, and Debian's onnx checker over written files.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 import ort from 'onnxruntime-node';
 import onnxProto from 'onnx-proto';
@@ -82,22 +82,34 @@ export const opTypes = (bytes: Uint8Array): string[] => onnxProto.onnx.ModelProt
 export const decodeModel = (bytes: Uint8Array) => onnxProto.onnx.ModelProto.decode(bytes);
 
 /**
- * Debian's onnx (1.12) `onnx.checker.check_model(onnx.load(path), full_check=True)` on each file, in one Python
- * process; returns each file's verdict ('ok' or the checker's message).
+ * Debian's onnx (1.12) `onnx.checker.check_model(onnx.load(path), full_check=True)` in one Python process that
+ * checks each file as it is given (while the caller goes on exporting); done() gives each file's verdict, 'ok' or
+ * the checker's message.
  */
-export function checkWithOnnx(paths: string[]): Record<string, string> {
+export function startOnnxChecker(): { check(path: string): void; done(): Promise<Record<string, string>> } {
   const script = [
     'import json, sys, onnx',
-    'verdicts = {}',
-    'for path in sys.argv[1:]:',
+    'for line in sys.stdin:',
+    '    path = line.rstrip("\\n")',
     '    try:',
     '        onnx.checker.check_model(onnx.load(path), full_check=True)',
-    '        verdicts[path] = "ok"',
+    '        verdict = "ok"',
     '    except Exception as error:',
-    '        verdicts[path] = f"{type(error).__name__}: {error}"',
-    'print(json.dumps(verdicts))',
+    '        verdict = f"{type(error).__name__}: {error}"',
+    '    print(json.dumps([path, verdict]), flush=True)',
   ].join('\n');
-  const result = spawnSync('/usr/bin/python3', ['-c', script, ...paths], { encoding: 'utf8', maxBuffer: 1 << 26 });
-  assert.equal(result.status, 0, result.stderr);
-  return JSON.parse(result.stdout);
+  const python = spawn('/usr/bin/python3', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  python.stdout.on('data', (chunk) => (stdout += chunk));
+  python.stderr.on('data', (chunk) => (stderr += chunk));
+  const exited = new Promise<number | null>((resolve) => python.on('close', resolve));
+  return {
+    check: (path) => python.stdin.write(`${path}\n`),
+    done: async () => {
+      python.stdin.end();
+      assert.equal(await exited, 0, stderr);
+      return Object.fromEntries(stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line)));
+    },
+  };
 }
