@@ -3,6 +3,7 @@
 import { augment } from './augment.js';
 import { demo } from './demo.js';
 import { evaluateCommand } from './eval.js';
+import { exportCommand } from './export.js';
 import { info } from './info.js';
 import { predict } from './predict.js';
 import { setup } from './setup.js';
@@ -16,6 +17,7 @@ const commands: Record<string, { run: (args: string[]) => void | Promise<void>; 
   eval: { run: evaluateCommand, about: 'score a run on labelled images: loss, accuracy, per-class accuracy, confusion matrix; --report writes report.html' },
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
   setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
+  export: { run: exportCommand, about: 'a trained run to deploy: --format web writes a static page that classifies images in the browser' },
   predict: { run: predict, about: 'the classes of image files by a trained run: printed, as JSON or as a CSV in natural order of the file names' },
 };
 
