@@ -8,29 +8,42 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Classifier } from '../run/classifier.js';
+import { noGrad } from '../torch/autograd.js';
+import { zeros } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
+import type { Tensor } from '../torch/tensor.js';
 import { Grayscale, Normalize } from '../transforms/color.js';
 import { CenterCrop, Resize } from '../transforms/geometry.js';
-import { FeaturewiseStandardization } from '../transforms/statistics.js';
+import { FeaturewiseStandardization, ZCAWhitening } from '../transforms/statistics.js';
 import type { Transform } from '../transforms/transform.js';
 import { UsageError } from '../util/usage-error.js';
 
 /** What metadata.json says, and the page reads. */
 export const WEB_APP_FORMAT = 'cnnkit-web-1';
 
-/** One of the run's steps after decoding, as plain data that the page's preprocess.js applies. */
+/**
+ * One of the run's steps after decoding, as plain data: the vocabulary of the ONNX export's preprocessing metadata
+ * (type names and fields), which the page's preprocess.js reads.
+ */
 export type WebStep =
-  | { op: 'normalize'; mean: number[]; std: number[] }
-  | { op: 'standardize'; mean: number[]; std: number[]; eps: number; center: boolean; scale: boolean }
-  | { op: 'grayscale'; channels: 1 | 3 }
-  | { op: 'resize'; size: number | [number, number]; interpolation: string; antialias: boolean; maxSize?: number }
-  | { op: 'centerCrop'; size: [number, number] };
+  | { type: 'featurewise'; mode: 'channel' | 'pixel'; center: boolean; scale: boolean; eps: number; shape: number[]; mean: number[]; std: number[] }
+  | { type: 'zca'; epsilon: number; maxDim: number }
+  | { type: 'grayscale'; channels: 1 | 3 }
+  | { type: 'resize'; size: number | number[]; interpolation: string; antialias: boolean; maxSize?: number }
+  | { type: 'center_crop'; size: [number, number] }
+  | { type: 'normalize'; mean: number[]; std: number[] };
 
 export interface WebPreprocessing {
-  /** How the file is decoded: the run's channels and size (shorter side scaled with Lanczos-3, centre cropped). */
-  decode: { mode: 'rgb' | 'gray'; size: [number, number] };
+  /** How the file is decoded: the run's channels and size (shorter side scaled with Lanczos-3, centre cropped), [0, 1]. */
+  decode: { channels: 1 | 3; size: [number, number]; fit: 'cover'; kernel: 'lanczos3'; range: [0, 1] };
+  /** Applied in order to the decoded C×H×W image. */
   steps: WebStep[];
+  /** What the model takes: one image's [channels, height, width] after the steps. */
+  input: [number, number, number];
 }
+
+/** The steps preprocess.js applies. */
+const PAGE_STEPS = new Set(['featurewise', 'grayscale', 'resize', 'center_crop', 'normalize']);
 
 export interface WebAppOptions {
   /** The model as ONNX bytes, instead of exporting the run's model (e.g. a file another exporter wrote). */
@@ -70,31 +83,44 @@ function runtimeSource(): string {
 }
 
 /** The floats of a tensor, flattened. */
-const values = (t: import('../torch/tensor.js').Tensor): number[] => tidy(() => t.to('float32').flatten().tolist() as number[]);
+const values = (t: Tensor): number[] => tidy(() => t.to('float32').flatten().tolist() as number[]);
 
-/** A step of the run's preprocessing as plain data, or an error naming the step the page cannot apply. */
-function describeStep(step: Transform, position: number, command: string): WebStep {
-  if (step instanceof Normalize) return { op: 'normalize', mean: [...step.mean], std: [...step.std] };
+function describeStep(step: Transform, command: string): WebStep {
   if (step instanceof FeaturewiseStandardization) {
-    if (!step.mean || !step.std) throw new Error(`${command}: the run's featurewise statistics are not loaded`);
-    return { op: 'standardize', mean: values(step.mean), std: values(step.std), eps: step.eps, center: step.center, scale: step.scale };
+    const { mean, std } = step.stateDict();
+    return { type: 'featurewise', mode: step.mode, center: step.center, scale: step.scale, eps: step.eps, shape: mean.shape, mean: values(mean), std: values(std) };
   }
-  if (step instanceof Grayscale) return { op: 'grayscale', channels: step.numOutputChannels };
+  if (step instanceof ZCAWhitening) return { type: 'zca', epsilon: step.epsilon, maxDim: step.maxDim };
+  if (step instanceof Grayscale) return { type: 'grayscale', channels: step.numOutputChannels };
   if (step instanceof Resize) {
-    return { op: 'resize', size: step.size as number | [number, number], interpolation: step.interpolation, antialias: step.antialias, ...(step.maxSize === undefined ? {} : { maxSize: step.maxSize }) };
+    return { type: 'resize', size: step.size, interpolation: step.interpolation, antialias: step.antialias, ...(step.maxSize === undefined ? {} : { maxSize: step.maxSize }) };
   }
-  if (step instanceof CenterCrop) return { op: 'centerCrop', size: step.size };
-  throw new UsageError(`${command}: the web page cannot apply ${step.constructor.name} (step ${position + 1} of the run's preprocessing); ` +
-    'it applies Normalize, featurewise statistics, Grayscale, Resize and CenterCrop');
+  if (step instanceof CenterCrop) return { type: 'center_crop', size: step.size };
+  if (step instanceof Normalize) return { type: 'normalize', mean: [...step.mean], std: [...step.std] };
+  throw new UsageError(`${command}: the web page cannot apply the preprocessing step ${step.constructor.name}`);
 }
 
-/** The classifier's preprocessing (decoding and the steps after it) as the page applies it. */
+/** The classifier's preprocessing (decoding, then its steps) and the input shape its model takes, as plain data. */
 export function webPreprocessing(classifier: Classifier, command = 'export'): WebPreprocessing {
   const { mode, size } = classifier.decode;
+  const channels = mode === 'gray' ? 1 : 3;
+  // The steps run on a blank decoded image tell the model's input shape (a preset's crop, the adapter's channels).
+  const input = tidy(() => noGrad(() => classifier.steps.reduce((x, step) => step.forward(x), zeros([channels, size[0], size[1]])).shape));
   return {
-    decode: { mode: mode === 'gray' ? 'gray' : 'rgb', size: [size[0], size[1]] },
-    steps: classifier.steps.map((step, i) => describeStep(step, i, command)),
+    decode: { channels, size: [size[0], size[1]], fit: 'cover', kernel: 'lanczos3', range: [0, 1] },
+    steps: classifier.steps.map((step) => describeStep(step, command)),
+    input: input as [number, number, number],
   };
+}
+
+/** A step that the page's script cannot apply is a usage error that names it. */
+function checkPageApplies(preprocessing: WebPreprocessing, command: string): void {
+  preprocessing.steps.forEach((step, i) => {
+    if (!PAGE_STEPS.has(step.type)) {
+      throw new UsageError(`${command}: the web page cannot apply the run's preprocessing step ${i + 1}, ${step.type}; ` +
+        `it applies ${[...PAGE_STEPS].join(', ')}`);
+    }
+  });
 }
 
 /**
@@ -128,6 +154,7 @@ export function writeWebApp(run: string | Classifier, outDir: string, options: W
   }
   const classifier = typeof run === 'string' ? new Classifier(run, { command }) : run;
   const preprocessing = webPreprocessing(classifier, command);
+  checkPageApplies(preprocessing, command);
   const topK = options.topK ?? Math.min(5, classifier.classes.length);
   if (!Number.isInteger(topK) || topK < 1 || topK > classifier.classes.length) {
     throw new UsageError(`${command}: topK must be an integer from 1 to ${classifier.classes.length}, got ${String(options.topK)}`);

@@ -21,7 +21,6 @@ import { tidy } from '../../src/torch/scope.js';
 import { tensor } from '../../src/torch/creation.js';
 import { Grayscale, Normalize } from '../../src/transforms/color.js';
 import { CenterCrop, Resize } from '../../src/transforms/geometry.js';
-import { ZCAWhitening } from '../../src/transforms/statistics.js';
 import type { Transform } from '../../src/transforms/transform.js';
 import { CHROMIUM } from '../interpret/browser.js';
 
@@ -132,9 +131,9 @@ test('the site holds the page, the model, its metadata and onnxruntime-web\'s wa
   assert.deepEqual(written.files, ['app.js', 'index.html', 'metadata.json', 'model.onnx', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort.wasm.min.mjs', 'preprocess.js']);
   const metadata = JSON.parse(readFileSync(join(site, 'metadata.json'), 'utf8'));
   assert.deepEqual(metadata.classes, classes);
-  assert.deepEqual(metadata.decode, { mode: 'rgb', size: [32, 32] });
-  assert.equal(metadata.steps.length, 1);
-  assert.equal(metadata.steps[0].op, 'standardize');
+  assert.deepEqual(metadata.decode, { channels: 3, size: [32, 32], fit: 'cover', kernel: 'lanczos3', range: [0, 1] });
+  assert.deepEqual(metadata.input, [3, 32, 32]);
+  assert.deepEqual(metadata.steps.map((s: { type: string; shape: number[] }) => [s.type, s.shape]), [['featurewise', [3, 1, 1]]]);
   assert.equal(metadata.steps[0].mean.length, 3);
   assert.equal(metadata.topK, 3);
   // Nothing in the page reaches beyond its folder.
@@ -149,7 +148,7 @@ test('preprocess.js decodes the test images as cnnkit does (sharp): equal pixels
     await sharp(noise, { raw: { width, height, channels: 3 } }).toFormat(format).toFile(path);
     for (const mode of ['rgb', 'gray'] as const) {
       const { data: rgba, info } = await sharp(path).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-      const mine = preprocess.decodeAtSize(rgba, info.width, info.height, { size: [32, 32], mode }, { jpeg: format === 'jpeg' });
+      const mine = preprocess.decodeAtSize(rgba, info.width, info.height, { size: [32, 32], channels: mode === 'gray' ? 1 : 3 }, { jpeg: format === 'jpeg' });
       const reference = readImage(path, { size: 32, mode });
       const expected = reference.toTypedArray() as Uint8Array;
       reference.dispose();
@@ -176,12 +175,13 @@ test('preprocess.js applies resize, centre crop, gray to RGB and normalize as cn
   ];
   for (const steps of cases) {
     const { steps: described } = webPreprocessing({ decode: { mode: 'gray', size: [37, 45] }, steps } as unknown as Classifier);
+    assert.deepEqual(preprocess.applySteps(new Float32Array(37 * 45), [1, 37, 45], described).shape, webPreprocessing({ decode: { mode: 'gray', size: [37, 45] }, steps } as unknown as Classifier).input);
     const mine = preprocess.applySteps(image.toTypedArray(), image.shape, described);
     const expected = tidy(() => steps.reduce((x, step) => step.forward(x), image));
     assert.deepEqual(mine.shape, expected.shape, JSON.stringify(described));
     const values = expected.toTypedArray() as Float32Array;
     const largest = Math.max(...Array.from(values, (v, i) => Math.abs(v - mine.data[i])));
-    assert.ok(largest < 1e-4, `${JSON.stringify(described.map((s: { op: string }) => s.op))}: ${largest} apart`);
+    assert.ok(largest < 1e-4, `${JSON.stringify(described.map((s: { type: string }) => s.type))}: ${largest} apart`);
     expected.dispose();
   }
   image.dispose();
@@ -243,9 +243,14 @@ test('writeWebApp replaces its own page atomically and refuses a folder of other
   assert.equal(readFileSync(join(other, 'keep.txt'), 'utf8'), 'mine');
   assert.throws(() => writeWebApp(classifier, join(dir, 'k'), { onnx: new Uint8Array(1), topK: 4 }), /topK must be an integer from 1 to 3, got 4/);
   assert.throws(() => writeWebApp(classifier, join(dir, 'e'), { onnx: new Uint8Array(0) }), /options.onnx must be the model's ONNX bytes/);
-  const zca = { decode: { mode: 'rgb', size: [8, 8] }, steps: [new Normalize([0.5], [0.5]), new ZCAWhitening()] } as unknown as Classifier;
-  assert.throws(() => webPreprocessing(zca), /export: the web page cannot apply ZCAWhitening \(step 2 of the run's preprocessing\)/);
-  assert.deepEqual(readdirSync(dir).filter((f) => ['k', 'e'].includes(f) || f.includes('.tmp-')), []);
+  // A run whitened by ZCA: the page has no ZCA, and says so before writing anything.
+  const zcaRun = join(dir, 'zca-run');
+  const zcaTrained = cnnkit('train', '--data', data, '--epochs', '1', '--batch-size', '16', '--image-size', '16', '--threads', '2',
+    '--augment', 'zca', '--quiet', '--out', zcaRun);
+  assert.equal(zcaTrained.status, 0, zcaTrained.stderr);
+  assert.throws(() => writeWebApp(zcaRun, join(dir, 'z'), { onnx: new Uint8Array(1) }),
+    /export: the web page cannot apply the run's preprocessing step 1, zca; it applies featurewise, grayscale, resize, center_crop, normalize$/);
+  assert.deepEqual(readdirSync(dir).filter((f) => ['k', 'e', 'z'].includes(f) || f.includes('.tmp-')), []);
 });
 
 test('bad usage of cnnkit export: one line, exit 2', () => {

@@ -142,9 +142,10 @@ function jpegShrinkOnLoad(shrink) {
 
 /**
  * Decodes as cnnkit's readImage(path, {size: [height, width], mode}) does, from RGBA pixels (width×height×4, as
- * canvas getImageData gives them): a planar image of 1 ('gray') or 3 ('rgb') channels of 8-bit values.
+ * canvas getImageData gives them): a planar image of `channels` 1 (gray: luma) or 3 (RGB) of 8-bit values.
  */
-export function decodeAtSize(rgba, width, height, { size, mode }, { jpeg = false } = {}) {
+export function decodeAtSize(rgba, width, height, { size, channels }, { jpeg = false } = {}) {
+  const mode = channels === 1 ? 'gray' : 'rgb';
   const [targetHeight, targetWidth] = size;
   let img = image(3, width, height);
   for (let p = 0; p < width * height; p++) for (let c = 0; c < 3; c++) img.data[c * width * height + p] = rgba[p * 4 + c];
@@ -261,13 +262,13 @@ function centerCrop(img, [cropHeight, cropWidth]) {
 function applyStep(img, step) {
   const { channels, width, height } = img;
   const plane = width * height;
-  switch (step.op) {
+  switch (step.type) {
     case 'normalize':
-    case 'standardize': {
-      // normalize: (x − mean[c]) / std[c]; standardize (featurewise statistics): (x − mean) / (std + eps), the
-      // statistics one per channel or one per value, each part only when the run's step has it.
+    case 'featurewise': {
+      // normalize: (x − mean[c]) / std[c]; featurewise statistics: (x − mean) / (std + eps), the statistics one per
+      // channel or one per value ('pixel'), each part only when the run's step has it.
       const out = image(channels, width, height);
-      const perValue = step.op === 'standardize' && step.mean.length === img.data.length;
+      const perValue = step.type === 'featurewise' && step.mode === 'pixel';
       const eps = step.eps ?? 0;
       for (let i = 0; i < img.data.length; i++) {
         const k = perValue ? i : Math.floor(i / plane);
@@ -295,16 +296,16 @@ function applyStep(img, step) {
       const antialias = step.antialias !== false && step.interpolation !== 'nearest';
       return interpolateAxis(interpolateAxis(img, 'h', w, step.interpolation, antialias), 'v', h, step.interpolation, antialias);
     }
-    case 'centerCrop':
+    case 'center_crop':
       return centerCrop(img, step.size);
     default:
-      throw new Error(`the page cannot apply the preprocessing step '${step.op}'`);
+      throw new Error(`the page cannot apply the preprocessing step '${step.type}'`);
   }
 }
 
 /**
  * The model's input for one image: RGBA pixels at full resolution → Float32Array C×H×W and its shape.
- * `preprocessing` is metadata.json's {decode: {size, mode}, steps}.
+ * `preprocessing` is metadata.json's {decode: {channels, size}, steps}.
  */
 export function prepare(rgba, width, height, preprocessing, { jpeg = false } = {}) {
   let img = decodeAtSize(rgba, width, height, preprocessing.decode, { jpeg });
