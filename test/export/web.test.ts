@@ -33,10 +33,10 @@ const preprocess = await import(new URL('src/export/web/preprocess.js', `file://
 const dir = mkdtempSync(join(tmpdir(), 'cnnkit-web-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** An SVG of a disc, bars or a tilted square on a background, its size and colours varying with i. */
-function shape(kind: string, i: number): Buffer {
-  const w = 24 + ((i * 37) % 97);
-  const h = 24 + ((i * 53) % 89);
+/** An SVG of a disc, bars or a tilted square on a background, its size (times `scale`) and colours varying with i. */
+function shape(kind: string, i: number, scale = 1): Buffer {
+  const w = Math.round((24 + ((i * 37) % 97)) * scale);
+  const h = Math.round((24 + ((i * 53) % 89)) * scale);
   const hue = (i * 47) % 360;
   const m = Math.min(w, h);
   const fg = `hsl(${hue},70%,${55 + (i % 4) * 8}%)`;
@@ -47,7 +47,8 @@ function shape(kind: string, i: number): Buffer {
     `<rect width="100%" height="100%" fill="hsl(${(hue + 180) % 360},40%,${20 + (i % 5) * 8}%)"/>${body}</svg>`);
 }
 
-// Three classes of PNG and JPEG files from 24 to 120 pixels a side: shrunk and enlarged to the run's 32×32.
+// Three classes of PNG and JPEG files from 24 to 120 pixels a side, shrunk and enlarged to the run's 32×32; one test
+// JPEG of each class (about 200×125) is shrunk enough for sharp's JPEG shrink-on-load.
 const data = join(dir, 'shapes');
 const classes = ['bars', 'disc', 'square'];
 for (const split of ['train', 'test']) {
@@ -55,7 +56,7 @@ for (const split of ['train', 'test']) {
     mkdirSync(join(data, split, kind), { recursive: true });
     for (let i = 0; i < (split === 'train' ? 30 : 7); i++) {
       const j = split === 'train' ? i : 1000 + i;
-      const image = sharp(shape(kind, j));
+      const image = sharp(shape(kind, j, j === 1003 ? 2.5 : 1));
       await (j % 2 ? image.jpeg({ quality: 90 }) : image.png()).toFile(join(data, split, kind, `${kind}-${i}.${j % 2 ? 'jpg' : 'png'}`));
     }
   }
@@ -190,7 +191,14 @@ test('preprocess.js applies resize, centre crop, gray to RGB and normalize as cn
 test('in headless chromium, ?image= gives cnnkit predict\'s class on 20 test images, probabilities within 0.03; the file input too', async (t) => {
   const { predictions } = await classifier.predict(testImages);
   assert.equal(predictions.length, 20);
-  let largest = 0;
+  // The JPEGs that sharp shrinks on load (3× or more), which the page approximates with a box average.
+  const shrunkOnLoad = new Set<string>();
+  for (const path of testImages) {
+    const { width = 0, height = 0 } = await sharp(path).metadata();
+    if (path.endsWith('.jpg') && Math.min(width, height) / 32 >= 3) shrunkOnLoad.add(path);
+  }
+  assert.equal(shrunkOnLoad.size, 3);
+  const largest = { exact: 0, shrunkOnLoad: 0 };
   await withPage(async (page, url, errors) => {
     for (const [k, path] of testImages.entries()) {
       const image = `/images/${relative(data, path)}`;
@@ -202,7 +210,8 @@ test('in headless chromium, ?image= gives cnnkit predict\'s class on 20 test ima
       const [name, probability] = seen.text.split(' ');
       assert.equal(name, expected.top[0].className, `${image}: page ${seen.text}, cnnkit ${expected.top[0].className} ${expected.top[0].probability}`);
       assert.ok(Math.abs(Number(probability) - expected.top[0].probability) <= 0.03, `${image}: page ${probability}, cnnkit ${expected.top[0].probability}`);
-      classes.forEach((c, i) => { largest = Math.max(largest, Math.abs(seen.probabilities[c] - expected.probabilities[i])); });
+      const kind = shrunkOnLoad.has(path) ? 'shrunkOnLoad' : 'exact';
+      classes.forEach((c, i) => { largest[kind] = Math.max(largest[kind], Math.abs(seen.probabilities[c] - expected.probabilities[i])); });
     }
     // A person picking a file: the file input, without ?image=.
     await page.goto(`${url}/index.html`, { waitUntil: 'load' });
@@ -214,8 +223,9 @@ test('in headless chromium, ?image= gives cnnkit predict\'s class on 20 test ima
     assert.equal(picked.text.split(' ')[0], predictions[7].top[0].className);
     assert.deepEqual(errors, []);
   });
-  assert.ok(largest <= 0.03, `largest difference ${largest}`);
-  t.diagnostic(`largest difference of a class probability, page vs cnnkit, over 20 images × 3 classes: ${largest.toExponential(2)}`);
+  t.diagnostic(`largest difference of a class probability (page's 4 decimals vs cnnkit), 17 other images: ${largest.exact.toExponential(2)}, ` +
+    `3 JPEGs shrunk on load: ${largest.shrunkOnLoad.toExponential(2)}`);
+  assert.ok(largest.exact <= 0.03 && largest.shrunkOnLoad <= 0.03);
 });
 
 test('the page says when an image cannot be classified, and keeps working', async () => {
