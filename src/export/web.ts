@@ -124,11 +124,11 @@ function checkPageApplies(preprocessing: WebPreprocessing, command: string): voi
 }
 
 /**
- * The model as ONNX bytes: cnnkit's exporter on the classifier's eval-mode model, its input one image of the shape
- * the preprocessing gives (the batch axis dynamic).
+ * The model as ONNX bytes: cnnkit's exporter on the classifier's eval-mode model, one image of `inputShape` (what the
+ * preprocessing gives) per batch row, the batch axis dynamic.
  */
-function modelOnnx(classifier: Classifier, command: string): Uint8Array {
-  throw new UsageError(`${command}: this build of cnnkit has no ONNX exporter for ${classifier.config.model}; give the model's ONNX bytes (options.onnx)`);
+function modelOnnx(classifier: Classifier, inputShape: [number, number, number], command: string): Uint8Array {
+  throw new UsageError(`${command}: this build of cnnkit cannot write ${classifier.config.model} [${inputShape.join(', ')}] as ONNX; give the model's ONNX bytes (options.onnx)`);
 }
 
 /** Whether `dir` is a folder this function wrote before (so that replacing it loses nothing else). */
@@ -159,7 +159,7 @@ export function writeWebApp(run: string | Classifier, outDir: string, options: W
   if (!Number.isInteger(topK) || topK < 1 || topK > classifier.classes.length) {
     throw new UsageError(`${command}: topK must be an integer from 1 to ${classifier.classes.length}, got ${String(options.topK)}`);
   }
-  const onnx = options.onnx ?? modelOnnx(classifier, command);
+  const onnx = options.onnx ?? modelOnnx(classifier, preprocessing.input, command);
   if (!(onnx instanceof Uint8Array) || onnx.length === 0) throw new TypeError(`${command}: options.onnx must be the model's ONNX bytes (a non-empty Uint8Array)`);
   const runtime = runtimeSource();
   const page = pageSource();
