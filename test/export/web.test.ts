@@ -188,7 +188,10 @@ test('preprocess.js applies resize, centre crop, gray to RGB and normalize as cn
   image.dispose();
 });
 
-test('in headless chromium, ?image= gives cnnkit predict\'s class on 20 test images, probabilities within 0.03; the file input too', async (t) => {
+// Each browser test is bounded: a page that never answers fails it instead of hanging the suite.
+const BROWSER_TEST = { timeout: 240_000 };
+
+test('in headless chromium, ?image= gives cnnkit predict\'s class on 20 test images, probabilities within 0.03; the file input too', BROWSER_TEST, async (t) => {
   const { predictions } = await classifier.predict(testImages);
   assert.equal(predictions.length, 20);
   // The JPEGs that sharp shrinks on load (3× or more), which the page approximates with a box average.
@@ -228,7 +231,7 @@ test('in headless chromium, ?image= gives cnnkit predict\'s class on 20 test ima
   assert.ok(largest.exact <= 0.03 && largest.shrunkOnLoad <= 0.03);
 });
 
-test('the page says when an image cannot be classified, and keeps working', async () => {
+test('the page says when an image cannot be classified, and keeps working', BROWSER_TEST, async () => {
   writeFileSync(join(data, 'notes.txt'), 'not an image');
   await withPage(async (page, url, errors) => {
     await page.goto(`${url}/index.html?image=${encodeURIComponent('/images/notes.txt')}`, { waitUntil: 'load' });
