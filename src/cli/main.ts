@@ -17,7 +17,7 @@ const commands: Record<string, { run: (args: string[]) => void | Promise<void>; 
   eval: { run: evaluateCommand, about: 'score a run on labelled images: loss, accuracy, per-class accuracy, confusion matrix; --report writes report.html' },
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
   setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
-  export: { run: exportCommand, about: 'write a trained run as an ONNX file, with its classes and preprocessing in the metadata' },
+  export: { run: exportCommand, about: 'a trained run to deploy: --format onnx an ONNX file with its classes and preprocessing in the metadata, --format web a static page that classifies in the browser' },
   predict: { run: predict, about: 'the classes of image files by a trained run: printed, as JSON or as a CSV in natural order of the file names' },
 };
 

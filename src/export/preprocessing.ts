@@ -2,9 +2,8 @@
 // then each step in order (fitted statistics, the gray-to-colour adapter, the published weights' resize, crop and
 // normalization). The same description goes into an exported model's metadata and tells another runtime (a web
 // page, a server) how to prepare images exactly as cnnkit predict does.
-import { isWeightsFile } from '../hub/download.js';
-import { publishedWeights } from '../models/pretrained.js';
 import type { Classifier } from '../run/classifier.js';
+import { publishedWeightsOf } from '../run/model-input.js';
 import { noGrad } from '../torch/autograd.js';
 import { zeros } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
@@ -65,7 +64,7 @@ export function describePreprocessing(classifier: Classifier): Preprocessing {
   // The steps run on a blank decoded image tell the model's input shape (a preset's crop, the adapter's channels).
   const input = tidy(() => noGrad(() => classifier.steps.reduce((x, step) => step.forward(x), zeros([channels, ...size])).shape));
   const { weights } = classifier.config.options;
-  const published = weights === undefined || isWeightsFile(weights) ? null : publishedWeights(classifier.config.model, weights).name;
+  const published = publishedWeightsOf(classifier.config.model, weights)?.name ?? null;
   return {
     decode: { channels, size: [size[0], size[1]], fit: 'cover', kernel: 'lanczos3', range: [0, 1] },
     steps: classifier.steps.map(describeStep),

@@ -146,8 +146,8 @@ test('bad usage of cnnkit export is one line and exit code 2, and leaves no file
   mkdirSync(notRun);
   const out = join(dir, 'bad.onnx');
   const cases: [string[], RegExp][] = [
-    [['--run', run], /^cnnkit: export: give --out FILE, the file to write\n$/],
-    [['--run', run, '--format', 'tflite', '--out', out], /^cnnkit: export: unknown --format 'tflite'; valid formats: onnx\b.*\n$/],
+    [['--run', run], /^cnnkit: export: give --out, where to write it \(a file, e.g. model\.onnx\)\n$/],
+    [['--run', run, '--format', 'tflite', '--out', out], /^cnnkit: export: unknown --format 'tflite'; formats: onnx, web\n$/],
     [['--run', notRun, '--out', out], /^cnnkit: export: .*not-a-run holds no best\.safetensors; is it a run folder of cnnkit train\?\n$/],
     [['--checkpoint', join(notRun, 'best.safetensors'), '--out', out], /^cnnkit: export: the checkpoint .* does not exist\n$/],
     [['--out', out], /^cnnkit: export: give --run DIR \(a run folder of cnnkit train\) or --checkpoint FILE\n$/],

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { onnx as exporter } from '../../src/index.js';
+import { export as exporter } from '../../src/index.js';
 import { Permute } from '../../src/models/ops.js';
 import { lectureCnn, vitB16 } from '../../src/models/index.js';
 import { GELU, Hardsigmoid, LeakyReLU, ReLU, Sigmoid, SiLU, Softmax, Tanh } from '../../src/nn/layers/activation.js';

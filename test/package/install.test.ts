@@ -96,7 +96,7 @@ after(() => {
 test('the tarball holds the built library, the CLI, the native sources and the weights table, not the tests', () => {
   const files = ok('tar', ['tzf', tarball], work).split('\n').filter(Boolean);
   for (const f of ['dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/bin.js', 'dist/src/hub/torchvision-weights.json',
-    'native/CMakeLists.txt', 'native/handle.cpp', 'scripts/build-native.sh']) {
+    'native/CMakeLists.txt', 'native/handle.cpp', 'scripts/build-native.sh', 'src/export/web/index.html', 'src/export/web/app.js', 'src/export/web/preprocess.js']) {
     assert.ok(files.includes(`package/${f}`), `${f} is missing from the tarball`);
   }
   assert.deepEqual(files.filter((f) => /^package\/(dist\/test|test|bench|build)\//.test(f) || f.endsWith('.map')), []);
