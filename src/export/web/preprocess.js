@@ -2,9 +2,10 @@
 // it. Plain JavaScript with no imports, so that the browser loads it as it is and Node's tests import the same file.
 //
 // 1. Decoding at the run's size, as sharp (libvips) does it in cnnkit (src/data/image.ts, fit 'cover'): one scale
-//    for both axes so that the shorter side fits, then the centre cropped. Shrinking follows libvips' vips_resize
-//    step by step: a JPEG shrunk 3× or more is first halved (or more) by a box average, standing in for libjpeg's
-//    shrink-on-load that the browser's decoder cannot do; then per axis (vertical first) a box shrink by the whole part
+//    for both axes so that the shorter side fits, then the centre cropped. A JPEG is decoded as cnnkit's
+//    libjpeg-turbo path does (src/data/jpeg.ts): at PIL's draft DCT scale (here a box average, as the browser's
+//    decoder cannot scale), then torchvision's bilinear antialiased resize and centre crop. Other files' shrinking
+//    follows libvips' vips_resize step by step: per axis (vertical first) a box shrink by the whole part
 //    of the factor over 2, and libvips' Lanczos-3 reduce with its 64-phase, 12-bit fixed-point masks, rounded to
 //    8 bits after each pass. Enlarging is a Catmull-Rom interpolation (libvips' bicubic), centre aligned.
 //    Hand-written because no browser library reproduces libvips' kernels and roundings (pica and the canvas' own
@@ -133,11 +134,40 @@ function enlarge(img, axis, scale, round) {
   });
 }
 
-/** libjpeg's shrink-on-load factor that sharp asks for when scaling a JPEG down by `shrink` (fastShrinkOnLoad). */
-function jpegShrinkOnLoad(shrink) {
-  let factor = shrink >= 8 ? 8 : shrink >= 4 ? 4 : shrink >= 2 ? 2 : 1;
-  if (factor > 1 && Math.trunc(shrink) === factor) factor /= 2;
-  return factor;
+/** The DCT scale (8, 4, 2 or 1) PIL's draft picks for a JPEG, as cnnkit's decoder does (src/data/jpeg.ts). */
+function draftScale(height, width, targetHeight, targetWidth) {
+  const ratio = Math.min(Math.floor(width / targetWidth), Math.floor(height / targetHeight));
+  return ratio >= 8 ? 8 : ratio >= 4 ? 4 : ratio >= 2 ? 2 : 1;
+}
+
+/** A planar 8-bit RGB image as gray by PIL's ITU-R 601 luma in fixed point, as the decoder's 'gray' mode. */
+function luma(img) {
+  const out = image(1, img.width, img.height);
+  const plane = img.width * img.height;
+  for (let p = 0; p < plane; p++) {
+    out.data[p] = Math.floor((img.data[p] * 19595 + img.data[plane + p] * 38470 + img.data[2 * plane + p] * 7471 + 0x8000) / 65536);
+  }
+  return out;
+}
+
+/**
+ * A JPEG as cnnkit decodes it at a size (libjpeg-turbo): at PIL's draft DCT scale, which a browser cannot ask of its
+ * decoder, so the page averages boxes of that scale instead; gray by luma; then the shorter side resized to fit,
+ * bilinear and antialiased as torchvision's Resize, rounded to 8 bits, and torchvision's centre crop.
+ */
+function decodeJpegAtSize(img, [targetHeight, targetWidth], mode) {
+  const scale = draftScale(img.height, img.width, targetHeight, targetWidth);
+  if (scale > 1) img = boxShrink(boxShrink(img, 'h', scale), 'v', scale);
+  if (mode === 'gray') img = luma(img);
+  const { height: h, width: w } = img;
+  const [rh, rw] = targetHeight / h >= targetWidth / w
+    ? [targetHeight, Math.max(targetWidth, Math.trunc((w * targetHeight) / h))]
+    : [Math.max(targetHeight, Math.trunc((h * targetWidth) / w)), targetWidth];
+  if (rh !== h || rw !== w) {
+    img = interpolateAxis(interpolateAxis(img, 'h', rw, 'bilinear', true), 'v', rh, 'bilinear', true);
+    for (let i = 0; i < img.data.length; i++) img.data[i] = clip8(Math.round(img.data[i]));
+  }
+  return rh === targetHeight && rw === targetWidth ? img : centerCrop(img, [targetHeight, targetWidth]);
 }
 
 /**
@@ -149,13 +179,8 @@ export function decodeAtSize(rgba, width, height, { size, channels }, { jpeg = f
   const [targetHeight, targetWidth] = size;
   let img = image(3, width, height);
   for (let p = 0; p < width * height; p++) for (let c = 0; c < 3; c++) img.data[c * width * height + p] = rgba[p * 4 + c];
-  const shrinkOf = (im) => Math.min(Math.min(im.width / targetWidth, im.height / targetHeight), im.width, im.height);
-  let shrink = shrinkOf(img);
-  const onLoad = jpeg ? jpegShrinkOnLoad(shrink) : 1;
-  if (onLoad > 1) {
-    img = boxShrink(boxShrink(img, 'h', onLoad), 'v', onLoad);
-    shrink = shrinkOf(img);
-  }
+  if (jpeg) return decodeJpegAtSize(img, size, mode);
+  const shrink = Math.min(Math.min(img.width / targetWidth, img.height / targetHeight), img.width, img.height);
   if (shrink > 1) img = vipsReduce(vipsReduce(img, 'v', shrink), 'h', shrink);
   else if (shrink < 1) img = enlarge(enlarge(img, 'h', 1 / shrink, false), 'v', 1 / shrink, true);
   // sharp's centre crop: the extra pixel of an odd difference goes to the left and top.
