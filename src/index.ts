@@ -11,3 +11,4 @@ export * as hub from './hub/public.js';
 export { Tensor } from './torch/tensor.js';
 export * as run from './run/index.js';
 export * as interpret from './interpret/index.js';
+export * as serve from './serve/index.js';

@@ -5,6 +5,7 @@ import { demo } from './demo.js';
 import { evaluateCommand } from './eval.js';
 import { info } from './info.js';
 import { predict } from './predict.js';
+import { serve } from './serve.js';
 import { setup } from './setup.js';
 import { train } from './train.js';
 import { UsageError } from '../util/usage-error.js';
@@ -17,6 +18,7 @@ const commands: Record<string, { run: (args: string[]) => void | Promise<void>; 
   info: { run: info, about: 'the libtorch version, threads and devices cnnkit runs on' },
   setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
   predict: { run: predict, about: 'the classes of image files by a trained run: printed, as JSON or as a CSV in natural order of the file names' },
+  serve: { run: serve, about: 'a trained run as an HTTP inference server: POST /predict, GET /health, GET /metadata, with dynamic batching' },
 };
 
 function help(): string {

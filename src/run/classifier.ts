@@ -22,6 +22,7 @@ import { Tensor } from '../torch/tensor.js';
 import { onDevice } from '../train/evaluate.js';
 import { CenterCrop, Resize } from '../transforms/geometry.js';
 import type { Transform } from '../transforms/transform.js';
+import { checkCount } from '../util/checks.js';
 import { UsageError } from '../util/usage-error.js';
 import { channelAdapter } from './channels.js';
 import type { RunConfig } from './config.js';
@@ -88,13 +89,6 @@ function inferenceSteps(config: RunConfig, model: Module, dir: string, command: 
   const published = weights === undefined || isWeightsFile(weights) ? null : publishedWeights(config.model, weights);
   return [...(recipe?.fitted ?? []), ...channelAdapter(model, config.modelOptions.inChannels ?? 3, command), ...(published ? weightsTransforms(published) : [])];
 }
-
-const checkCount = (value: unknown, name: string, command: string, min: number, max = Infinity): number => {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${command}: ${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ' up'}, got ${describe(value)}`);
-  }
-  return value;
-};
 
 export class Classifier {
   readonly model: Module;
