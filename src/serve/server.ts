@@ -108,14 +108,15 @@ export async function startServer(run: string, options: ServeOptions = {}): Prom
 
   const model = new ModelWorker(run, o.device);
   let metadata: ModelMetadata;
+  let topK: number;
   try {
     metadata = await model.ready;
+    topK = o.topK === undefined ? Math.min(5, metadata.classes.length) : checkCount(o.topK, 'topK', WHERE, 1, metadata.classes.length);
   } catch (error) {
     await model.close();
     throw error;
   }
   const classes = metadata.classes.length;
-  const topK = o.topK === undefined ? Math.min(5, classes) : checkCount(o.topK, 'topK', WHERE, 1, classes);
   const batcher = new Batcher<Uint8Array, ItemResult>((images) => model.predict(images), o);
   const counts = { predictions: 0, refused: 0 };
   let draining = false;
