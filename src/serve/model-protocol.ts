@@ -13,6 +13,8 @@ export interface ModelMetadata {
   inputSize: [number, number];
   /** 1 (gray) or 3 (RGB). */
   channels: number;
+  /** libtorch's intra-op threads for the forward. */
+  threads: number;
   preprocessing: {
     /** How an image is decoded before the steps. */
     decode: string;

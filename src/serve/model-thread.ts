@@ -5,12 +5,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { decodeImage } from '../data/image.js';
 import { openClassifier, type Classifier } from '../run/classifier.js';
+import { getNumThreads, setNumThreads } from '../torch/runtime.js';
 import { memory } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { UsageError } from '../util/usage-error.js';
 import type { ItemResult, ModelMetadata, ThreadReply, ThreadRequest } from './model-protocol.js';
 
-const { run, device } = workerData as { run: string; device?: string };
+const { run, device, threads } = workerData as { run: string; device?: string; threads: number };
 const port = parentPort!;
 
 function metadataOf(classifier: Classifier): ModelMetadata {
@@ -21,6 +22,7 @@ function metadataOf(classifier: Classifier): ModelMetadata {
     classes: [...classifier.classes],
     inputSize: [height, width],
     channels: classifier.decode.mode === 'gray' ? 1 : 3,
+    threads: getNumThreads(),
     preprocessing: {
       decode: `${classifier.decode.mode === 'gray' ? 'gray (ITU-R 601 luma)' : 'RGB'}, EXIF orientation applied, the shorter side scaled to ` +
         `fit ${height}×${width} (Lanczos-3) and the centre cropped, pixels scaled to [0, 1]`,
@@ -31,6 +33,7 @@ function metadataOf(classifier: Classifier): ModelMetadata {
 
 let classifier: Classifier;
 try {
+  setNumThreads(threads); // libtorch's intra-op threads are set per calling thread
   classifier = openClassifier(run, { command: 'serve', device });
   port.postMessage({ ready: metadataOf(classifier) } satisfies ThreadReply);
 } catch (error) {

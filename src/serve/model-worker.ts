@@ -35,7 +35,7 @@ export class ModelWorker {
   private closing = false;
   private readonly counters: ModelStats = { forwards: 0, tensors: null, restarts: 0 };
 
-  constructor(private readonly run: string, private readonly device?: string) {
+  constructor(private readonly run: string, private readonly threads: number, private readonly device?: string) {
     this.thread = this.start();
   }
 
@@ -71,7 +71,7 @@ export class ModelWorker {
   }
 
   private start(): Thread {
-    const worker = new Worker(new URL('./model-thread.js', import.meta.url), { workerData: { run: this.run, device: this.device } });
+    const worker = new Worker(new URL('./model-thread.js', import.meta.url), { workerData: { run: this.run, device: this.device, threads: this.threads } });
     let opened: (metadata: ModelMetadata) => void;
     let failed: (error: Error) => void;
     const ready = new Promise<ModelMetadata>((resolve, reject) => ([opened, failed] = [resolve, reject]));

@@ -5,6 +5,7 @@
 // CLI) stops accepting connections, lets the requests in flight finish, then stops the model thread.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 
 import { checkCount, withDefaults } from '../util/checks.js';
 import { UsageError } from '../util/usage-error.js';
@@ -33,6 +34,8 @@ export interface ServeOptions {
   maxQueue?: number;
   /** How long close() waits for requests in flight before closing their connections (default 30000 ms). */
   shutdownTimeoutMs?: number;
+  /** libtorch's intra-op threads for the forward (default os.availableParallelism(), as training's). */
+  threads?: number;
   /** Where the model runs, e.g. 'cuda' (default the CPU). */
   device?: string;
 }
@@ -60,7 +63,7 @@ export interface InferenceServer {
 const WHERE = 'serve';
 const DEFAULTS: Required<Omit<ServeOptions, 'device' | 'topK'>> & Pick<ServeOptions, 'device' | 'topK'> = {
   host: '127.0.0.1', port: 8080, maxBatchSize: 32, maxWaitMs: 5, topK: undefined, maxBodyBytes: 16 << 20,
-  requestTimeoutMs: 30_000, maxQueue: 1024, shutdownTimeoutMs: 30_000, device: undefined,
+  requestTimeoutMs: 30_000, maxQueue: 1024, shutdownTimeoutMs: 30_000, threads: availableParallelism(), device: undefined,
 };
 
 const ROUTES: Record<string, string> = { '/predict': 'POST', '/health': 'GET', '/metadata': 'GET' };
@@ -105,8 +108,9 @@ export async function startServer(run: string, options: ServeOptions = {}): Prom
   checkCount(o.requestTimeoutMs, 'requestTimeoutMs', WHERE, 1);
   checkCount(o.maxQueue, 'maxQueue', WHERE, 1);
   checkCount(o.shutdownTimeoutMs, 'shutdownTimeoutMs', WHERE, 0);
+  checkCount(o.threads, 'threads', WHERE, 1);
 
-  const model = new ModelWorker(run, o.device);
+  const model = new ModelWorker(run, o.threads, o.device);
   let metadata: ModelMetadata;
   let topK: number;
   try {

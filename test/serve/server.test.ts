@@ -19,7 +19,7 @@ let classifier: run.Classifier;
 before(async () => {
   tiny = await makeTinyRun('cnnkit-serve-');
   classifier = run.openClassifier(tiny.out);
-  server = await serve.startServer(tiny.out, { port: 0, maxWaitMs: 50, maxBodyBytes: 1 << 20, requestTimeoutMs: 400 });
+  server = await serve.startServer(tiny.out, { port: 0, maxWaitMs: 50, maxBodyBytes: 1 << 20, requestTimeoutMs: 400, threads: 1 });
 }, { timeout: 120_000 });
 after(async () => {
   await server?.close();
@@ -101,6 +101,7 @@ test('GET /metadata says what is served and how images are preprocessed; GET /he
   assert.deepEqual(json.classes, ['cat', 'dog']);
   assert.deepEqual(json.inputSize, [16, 16]);
   assert.equal(json.channels, 3);
+  assert.equal(json.threads, 1);
   assert.equal(json.topK, 2);
   assert.equal(json.maxBatchSize, 32);
   assert.equal(json.maxWaitMs, 50);
