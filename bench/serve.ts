@@ -1,8 +1,8 @@
 // The inference server under load on loopback: `cnnkit serve` as a child process, autocannon's clients posting a
 // JPEG to /predict for a fixed time, once with dynamic batching and once with --max-batch-size 1. Reported:
 // throughput, p50 and p99 latency, failed requests, the mean batch, the server's RSS before and after each run, and
-// the answers to malformed requests sent during the first run, each followed by a good request.
-//   node dist/bench/serve.js [--run DIR] [--connections N] [--duration S] [--json FILE]
+// the answers to malformed requests sent during each run, each followed by a good request.
+//   node dist/bench/serve.js [--run DIR] [--connections N] [--duration S] [--threads N] [--json FILE]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -21,12 +21,14 @@ const USAGE = `usage: node dist/bench/serve.js [options]
   --run DIR          the run to serve (default: lecture_cnn trained for one epoch at 64×64 on generated JPEGs)
   --connections N    concurrent clients (default 16)
   --duration S       seconds of load per run (default 20)
+  --threads N        the server's --threads (default: its own, the cores less one)
   --json FILE        also write the figures as JSON (atomically)`;
 
 const cli = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 /** A short body timeout, so that the half-sent probe gets its 408 within the run. */
 const REQUEST_TIMEOUT_MS = 2000;
 const MAX_BODY_BYTES = 1 << 20;
+const WARM_UP_S = 5;
 
 interface Server {
   url: string;
@@ -56,6 +58,16 @@ function startServer(runDir: string, extra: string[]): Promise<Server> {
 function rssMiB(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
   return kb / 1024;
+}
+
+/** The median of the RSS sampled every 100 ms over 2 s of an idle server. */
+async function idleRss(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 20; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    samples.push(rssMiB(pid));
+  }
+  return samples.sort((a, b) => a - b)[10];
 }
 
 function load(url: string, body: Buffer, connections: number, duration: number): Promise<autocannon.Result> {
@@ -124,6 +136,8 @@ async function probe(url: string, good: Buffer, expectedClass: string, stopped: 
   return { results, goodAfter, healthMs };
 }
 
+type Probed = Awaited<ReturnType<typeof probe>>;
+
 interface RunFigures {
   label: string;
   requestsPerSecond: number;
@@ -135,23 +149,36 @@ interface RunFigures {
   largestBatch: number;
   rssBeforeMiB: number;
   rssAfterMiB: number;
+  /** The smallest and largest RSS sampled every 0.5 s during the load. */
+  rssUnderLoadMiB: [number, number];
   exitCode: number | null;
+  /** The model thread's libtorch threads (GET /metadata). */
+  threads: number;
 }
 
 async function measure(label: string, runDir: string, extra: string[], body: Buffer, connections: number, duration: number,
-  during?: (url: string, stopped: () => boolean) => Promise<unknown>): Promise<{ figures: RunFigures; probed: unknown }> {
+  during: (url: string, stopped: () => boolean) => Promise<Probed>): Promise<{ figures: RunFigures; probed: Probed }> {
   const server = await startServer(runDir, extra);
   const pid = server.process.pid!;
-  await load(server.url, body, connections, 3); // warm-up: JIT, allocator pools, libtorch's threads
-  const rssBeforeMiB = rssMiB(pid);
+  const { threads } = await (await fetch(`${server.url}/metadata`)).json() as { threads: number };
+  // Warm-up, with the same requests as the run: JIT, allocator pools, libtorch's threads, every batch size.
+  let warm = false;
+  const warming = during(server.url, () => warm);
+  await load(server.url, body, connections, WARM_UP_S);
+  warm = true;
+  await warming;
+  const rssBeforeMiB = await idleRss(pid);
   const before = await health(server.url);
   let done = false;
-  const probing = during?.(server.url, () => done);
+  const probing = during(server.url, () => done);
+  const underLoad: number[] = [];
+  const sampler = setInterval(() => underLoad.push(rssMiB(pid)), 500);
   const result = await load(server.url, body, connections, duration);
+  clearInterval(sampler);
   done = true;
   const probed = await probing;
   const after = await health(server.url);
-  const rssAfterMiB = rssMiB(pid);
+  const rssAfterMiB = await idleRss(pid);
   server.process.kill('SIGTERM');
   const exitCode = await server.exited;
   const batches = after.batching.batches - before.batching.batches;
@@ -160,7 +187,7 @@ async function measure(label: string, runDir: string, extra: string[], body: Buf
       label, requestsPerSecond: result.requests.average, p50Ms: result.latency.p50, p99Ms: result.latency.p99,
       requests: result.requests.total, failed: result.errors + result.timeouts + result.non2xx,
       meanBatch: (after.batching.items - before.batching.items) / batches, largestBatch: after.batching.largestBatch,
-      rssBeforeMiB, rssAfterMiB, exitCode,
+      rssBeforeMiB, rssAfterMiB, rssUnderLoadMiB: [Math.min(...underLoad), Math.max(...underLoad)], exitCode, threads,
     },
     probed,
   };
@@ -183,7 +210,7 @@ async function trainRun(dir: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { run: { type: 'string' }, connections: { type: 'string' }, duration: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({ options: { run: { type: 'string' }, connections: { type: 'string' }, duration: { type: 'string' }, threads: { type: 'string' }, json: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) return console.log(USAGE);
   const connections = Number(values.connections ?? 16);
   const duration = Number(values.duration ?? 20);
@@ -201,9 +228,10 @@ async function main(): Promise<void> {
     const loadAtStart = loadavg()[0];
     console.log(`machine: ${cpus()[0].model}, ${availableParallelism()} cores (shared: other processes ran alongside); load average ${loadAtStart.toFixed(2)} at start`);
     console.log(`${connections} connections, ${duration} s per run, a ${good.length}-byte 160×120 JPEG per request, model ${classifier.config.model} at ${classifier.decode.size.join('×')}`);
-    const batched = await measure('batching (max batch 32, max wait 5 ms)', runDir, [], good, connections, duration,
-      (url, stopped) => probe(url, good, expectedClass, stopped));
-    const single = await measure('--max-batch-size 1', runDir, ['--max-batch-size', '1'], good, connections, duration);
+    const threads = values.threads === undefined ? [] : ['--threads', values.threads];
+    const probing = (url: string, stopped: () => boolean) => probe(url, good, expectedClass, stopped);
+    const batched = await measure('batching (max batch 32, max wait 5 ms)', runDir, threads, good, connections, duration, probing);
+    const single = await measure('--max-batch-size 1', runDir, [...threads, '--max-batch-size', '1'], good, connections, duration, probing);
     const rows = [batched.figures, single.figures];
     const table = [
       ['', ...rows.map((r) => r.label)],
@@ -212,23 +240,26 @@ async function main(): Promise<void> {
       ['latency p99 (ms)', ...rows.map((r) => r.p99Ms.toFixed(1))],
       ['requests / failed', ...rows.map((r) => `${r.requests} / ${r.failed}`)],
       ['mean batch (largest)', ...rows.map((r) => `${r.meanBatch.toFixed(2)} (${r.largestBatch})`)],
-      ['server RSS before → after (MiB)', ...rows.map((r) => `${r.rssBeforeMiB.toFixed(0)} → ${r.rssAfterMiB.toFixed(0)} (${(100 * (r.rssAfterMiB / r.rssBeforeMiB - 1)).toFixed(1)} %)`)],
+      ['server RSS idle before → after (MiB)', ...rows.map((r) => `${r.rssBeforeMiB.toFixed(0)} → ${r.rssAfterMiB.toFixed(0)} (${(100 * (r.rssAfterMiB / r.rssBeforeMiB - 1)).toFixed(1)} %)`)],
+      ['server RSS under load (MiB)', ...rows.map((r) => `${r.rssUnderLoadMiB[0].toFixed(0)}–${r.rssUnderLoadMiB[1].toFixed(0)}`)],
+      ['model threads', ...rows.map((r) => String(r.threads))],
       ['exit code after SIGTERM', ...rows.map((r) => String(r.exitCode))],
     ];
     const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
     console.log(`\n${table.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   ')).join('\n')}`);
     console.log(`throughput with batching / with batch size 1: ${(rows[0].requestsPerSecond / rows[1].requestsPerSecond).toFixed(2)}x`);
-    const { results, goodAfter, healthMs } = batched.probed as Awaited<ReturnType<typeof probe>>;
-    console.log('\nmalformed requests during the batching run (each followed by a good request):');
-    for (const r of results) {
-      const right = r.statuses.filter((s) => s === r.expected).length;
-      console.log(`  ${r.what.padEnd(30)} expected ${r.expected}: ${right} of ${r.statuses.length}${right < r.statuses.length ? ` (got ${[...new Set(r.statuses)].join(', ')})` : ''}`);
+    for (const { figures, probed: { results, goodAfter, healthMs } } of [batched, single]) {
+      console.log(`\nmalformed requests during the run with ${figures.label} (each followed by a good request):`);
+      for (const r of results) {
+        const right = r.statuses.filter((s) => s === r.expected).length;
+        console.log(`  ${r.what.padEnd(30)} expected ${r.expected}: ${right} of ${r.statuses.length}${right < r.statuses.length ? ` (got ${[...new Set(r.statuses)].join(', ')})` : ''}`);
+      }
+      console.log(`  good requests right after them: ${goodAfter.ok} answered with the right class, ${goodAfter.failed} not`);
+      const sorted = [...healthMs].sort((a, b) => a - b);
+      console.log(`  GET /health under load: median ${sorted[sorted.length >> 1].toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length}`);
     }
-    console.log(`  good requests right after them: ${goodAfter.ok} answered with the right class, ${goodAfter.failed} not`);
-    const sorted = [...healthMs].sort((a, b) => a - b);
-    console.log(`  GET /health under load: median ${sorted[sorted.length >> 1].toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms over ${sorted.length}`);
     if (values.json) {
-      writeFileAtomic(values.json, [new TextEncoder().encode(`${JSON.stringify({ connections, duration, loadAtStart, runs: rows, malformed: results, goodAfter, healthMs: sorted }, null, 2)}\n`)]);
+      writeFileAtomic(values.json, [new TextEncoder().encode(`${JSON.stringify({ connections, duration, loadAtStart, runs: [batched, single] }, null, 2)}\n`)]);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
