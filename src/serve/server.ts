@@ -34,7 +34,7 @@ export interface ServeOptions {
   maxQueue?: number;
   /** How long close() waits for requests in flight before closing their connections (default 30000 ms). */
   shutdownTimeoutMs?: number;
-  /** libtorch's intra-op threads for the forward (default os.availableParallelism(), as training's). */
+  /** libtorch's intra-op threads for the forward (default: the cores less one, left to HTTP and decoding; at least 1). */
   threads?: number;
   /** Where the model runs, e.g. 'cuda' (default the CPU). */
   device?: string;
@@ -63,7 +63,7 @@ export interface InferenceServer {
 const WHERE = 'serve';
 const DEFAULTS: Required<Omit<ServeOptions, 'device' | 'topK'>> & Pick<ServeOptions, 'device' | 'topK'> = {
   host: '127.0.0.1', port: 8080, maxBatchSize: 32, maxWaitMs: 5, topK: undefined, maxBodyBytes: 16 << 20,
-  requestTimeoutMs: 30_000, maxQueue: 1024, shutdownTimeoutMs: 30_000, threads: availableParallelism(), device: undefined,
+  requestTimeoutMs: 30_000, maxQueue: 1024, shutdownTimeoutMs: 30_000, threads: Math.max(1, availableParallelism() - 1), device: undefined,
 };
 
 const ROUTES: Record<string, string> = { '/predict': 'POST', '/health': 'GET', '/metadata': 'GET' };
@@ -150,7 +150,8 @@ export async function startServer(run: string, options: ServeOptions = {}): Prom
     // While draining, each answer closes its connection, so that keep-alive clients go elsewhere.
     const closing = (): Record<string, string> => (draining ? { Connection: 'close' } : {});
     try {
-      const url = new URL(req.url ?? '/', 'http://localhost');
+      const url = URL.canParse(req.url ?? '/', 'http://localhost') ? new URL(req.url ?? '/', 'http://localhost') : null;
+      if (url === null) throw new HttpError(400, `the request target ${JSON.stringify(req.url)} is not a path`);
       const method = ROUTES[url.pathname];
       if (method === undefined) throw new HttpError(404, `no such path ${url.pathname}; the paths are ${Object.keys(ROUTES).join(', ')}`);
       if (req.method !== method && !(method === 'GET' && req.method === 'HEAD')) {

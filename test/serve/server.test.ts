@@ -158,6 +158,7 @@ test('each malformed request gets its 4xx JSON answer, and a good request right 
     ['a wrong method on /health', () => ask('/health', { method: 'DELETE' }), 405, /\/health takes GET, not DELETE/],
     ['an unknown path', () => ask('/nowhere', { method: 'POST', body: good }), 404, /no such path \/nowhere/],
     ['a body that stops half-way', () => rawExchange(Buffer.concat([Buffer.from(`POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: ${good.length}\r\n\r\n`), good.subarray(0, 100)])), 408, /did not arrive within 400 ms \(100 bytes came\)/],
+    ['a request target that is no path', () => rawExchange('GET // HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 400, /the request target "\/\/" is not a path/],
     ['not HTTP at all', () => rawExchange('GARBAGE\r\n\r\n'), 400, /cannot be read as HTTP/],
   ];
   const refusedBefore = ((await ask('/health')).json as unknown as serve.ServerStats).refused;
