@@ -15,7 +15,7 @@ export async function serve(args: string[]): Promise<void> {
     'top-k': { type: 'number', about: 'classes each answer lists unless the request asks with ?topK= (default 5)' },
     'max-body-bytes': { type: 'number', about: 'the largest request body (default 16777216; larger ones get 413)' },
     'request-timeout-ms': { type: 'number', about: 'how long a client has to send its request body (default 30000; then 408)' },
-    threads: { type: 'number', about: 'libtorch intra-op threads for the forward (default: the cores, os.availableParallelism())' },
+    threads: { type: 'number', about: 'libtorch intra-op threads for the forward (default: the cores less one, at least 1)' },
   });
   const run = (flags.run ?? flags.checkpoint) as string | undefined;
   if (flags.run !== undefined && flags.checkpoint !== undefined) throw new UsageError('serve: give --run DIR or --checkpoint FILE, not both');
