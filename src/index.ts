@@ -12,3 +12,4 @@ export { Tensor } from './torch/tensor.js';
 export * as run from './run/index.js';
 export * as interpret from './interpret/index.js';
 export * as export from './export/index.js';
+export * as serve from './serve/index.js';

@@ -6,6 +6,7 @@ import { evaluateCommand } from './eval.js';
 import { exportCommand } from './export.js';
 import { info } from './info.js';
 import { predict } from './predict.js';
+import { serve } from './serve.js';
 import { setup } from './setup.js';
 import { train } from './train.js';
 import { UsageError } from '../util/usage-error.js';
@@ -19,6 +20,7 @@ const commands: Record<string, { run: (args: string[]) => void | Promise<void>; 
   setup: { run: setup, about: 'build the native addon against the libtorch found (LIBTORCH, LIBTORCH_USE_PYTORCH=1 or the system\'s)' },
   export: { run: exportCommand, about: 'a trained run to deploy: --format onnx an ONNX file with its classes and preprocessing in the metadata, --format web a static page that classifies in the browser' },
   predict: { run: predict, about: 'the classes of image files by a trained run: printed, as JSON or as a CSV in natural order of the file names' },
+  serve: { run: serve, about: 'a trained run as an HTTP inference server: POST /predict, GET /health, GET /metadata, with dynamic batching' },
 };
 
 function help(): string {

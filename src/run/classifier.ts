@@ -19,6 +19,7 @@ import { Tensor } from '../torch/tensor.js';
 import { onDevice } from '../train/evaluate.js';
 import { CenterCrop, Resize } from '../transforms/geometry.js';
 import type { Transform } from '../transforms/transform.js';
+import { checkCount } from '../util/checks.js';
 import { UsageError } from '../util/usage-error.js';
 import type { RunConfig } from './config.js';
 import { FlipTTA } from './flip-tta.js';
@@ -86,13 +87,6 @@ function inferenceSteps(config: RunConfig, model: Module, dir: string, command: 
   const published = publishedWeightsOf(config.model, config.options.weights);
   return [...(recipe?.fitted ?? []), ...modelInputSteps(model, config.modelOptions.inChannels ?? 3, published, command)];
 }
-
-const checkCount = (value: unknown, name: string, command: string, min: number, max = Infinity): number => {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new UsageError(`${command}: ${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ' up'}, got ${describe(value)}`);
-  }
-  return value;
-};
 
 export class Classifier {
   readonly model: Module;

@@ -1,6 +1,7 @@
 // Checks of argument and option values shared by torch, the optimizers, the schedulers and the transforms (so nothing
 // here imports them): unknown keys are refused with the valid ones listed, and each value is checked with a message
 // naming it and the range it must be in.
+import { UsageError } from './usage-error.js';
 
 /** A value as messages name it: `null`, `an array of 3`, `a Tensor`, `"text"`, `1.5`. */
 export function describe(value: unknown): string {
@@ -116,4 +117,12 @@ export function checkFill(value: unknown, name: string, where: string): number |
 export function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** An option a user sets (a flag of the command line): an integer in [min, max], else a UsageError naming it. */
+export function checkCount(value: unknown, name: string, where: string, min: number, max = Infinity): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new UsageError(`${where}: ${name} must be an integer from ${min}${max < Infinity ? ` to ${max}` : ' up'}, got ${describe(value)}`);
+  }
+  return value;
 }
