@@ -135,6 +135,11 @@ test('truncated and corrupt JPEGs are errors naming the file and libjpeg-turbo\'
   writeFileSync(file('header-only.jpg'), bytes.subarray(0, 20));
   assert.throws(() => readImage(file('header-only.jpg')), /^Error: readImage: cannot decode .*header-only\.jpg: /);
   assert.throws(() => decodeImage(bytes.subarray(0, 1000)), /^Error: decodeImage: cannot decode the 1000-byte image: libjpeg-turbo: /);
+  // After each failure the thread's next JPEG still decodes (a failed decode once left the decompressor refusing it).
+  for (const broken of [bytes.subarray(0, 20), bytes.subarray(0, 1000), scrambled]) {
+    assert.throws(() => decodeImage(broken));
+    dispose(decodeImage(bytes));
+  }
   const [good, bad] = readImages([file('baseline.jpg'), file('truncated.jpg')]);
   assert.ok(!(good instanceof Error));
   assert.match(String(bad), /^Error: readImages: cannot decode .*truncated\.jpg: libjpeg-turbo: Premature end of JPEG file/);
