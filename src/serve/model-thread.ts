@@ -25,7 +25,8 @@ function metadataOf(classifier: Classifier): ModelMetadata {
     threads: getNumThreads(),
     preprocessing: {
       decode: `${classifier.decode.mode === 'gray' ? 'gray (ITU-R 601 luma)' : 'RGB'}, EXIF orientation applied, the shorter side scaled to ` +
-        `fit ${height}×${width} (Lanczos-3) and the centre cropped, pixels scaled to [0, 1]`,
+        `fit ${height}×${width} (Lanczos-3; a JPEG at PIL's draft DCT scale, then bilinear antialiased) and the centre cropped, ` +
+        'pixels scaled to [0, 1]',
       steps: classifier.steps.map(String),
     },
   };

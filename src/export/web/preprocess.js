@@ -186,19 +186,14 @@ export function decodeAtSize(rgba, width, height, { size, channels }, { jpeg = f
   // sharp's centre crop: the extra pixel of an odd difference goes to the left and top.
   const left = Math.floor((img.width - targetWidth + 1) / 2);
   const top = Math.floor((img.height - targetHeight + 1) / 2);
-  const out = image(mode === 'gray' ? 1 : 3, targetWidth, targetHeight);
+  const out = image(3, targetWidth, targetHeight);
   const plane = img.width * img.height;
-  for (let y = 0; y < targetHeight; y++) {
-    for (let x = 0; x < targetWidth; x++) {
-      const at = (y + top) * img.width + x + left;
-      const to = y * targetWidth + x;
-      const [r, g, b] = [img.data[at], img.data[plane + at], img.data[2 * plane + at]];
-      // PIL's ITU-R 601 luma in fixed point, as the decoder's 'gray' mode.
-      if (mode === 'gray') out.data[to] = Math.floor((r * 19595 + g * 38470 + b * 7471 + 0x8000) / 65536);
-      else [out.data[to], out.data[targetWidth * targetHeight + to], out.data[2 * targetWidth * targetHeight + to]] = [r, g, b];
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < targetHeight; y++) {
+      for (let x = 0; x < targetWidth; x++) out.data[(c * targetHeight + y) * targetWidth + x] = img.data[c * plane + (y + top) * img.width + x + left];
     }
   }
-  return out;
+  return mode === 'gray' ? luma(out) : out;
 }
 
 /** torchvision's output size of resize(size, maxSize): one number sets the shorter side. */
