@@ -342,4 +342,4 @@ export function applySteps(data, shape, steps) {
 }
 
 /** Whether encoded bytes are a JPEG (its start-of-image marker). */
-export const isJpeg = (bytes) => bytes.length > 2 && bytes[0] === 0xff && bytes[1] === 0xd8;
+export const isJpeg = (bytes) => bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8;
