@@ -7,7 +7,7 @@ import { openClassifier, type Classifier } from '../run/classifier.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/usage-error.js';
 import { cnnkitVersion } from '../util/version.js';
-import { describePreprocessing, type Preprocessing } from './preprocessing.js';
+import { describePreprocessing, type Preprocessing } from '../run/preprocessing.js';
 import { toOnnx } from './to-onnx.js';
 
 export interface ClassifierOnnx {

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Classifier } from '../run/classifier.js';
 import { UsageError } from '../util/usage-error.js';
 import { classifierToOnnx } from './export-run.js';
-import { describePreprocessing, type Preprocessing } from './preprocessing.js';
+import { describePreprocessing, type Preprocessing } from '../run/preprocessing.js';
 
 /** What metadata.json says, and the page reads. */
 export const WEB_APP_FORMAT = 'cnnkit-web-1';

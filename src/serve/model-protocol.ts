@@ -1,5 +1,6 @@
 // The messages between the server and its model thread (model-thread.ts); all plain data, so they cross threads.
 import type { ClassScore } from '../run/classifier.js';
+import type { Preprocessing } from '../run/preprocessing.js';
 
 /** What the server says about the model it serves (GET /metadata). */
 export interface ModelMetadata {
@@ -15,12 +16,8 @@ export interface ModelMetadata {
   channels: number;
   /** libtorch's intra-op threads for the forward. */
   threads: number;
-  preprocessing: {
-    /** How an image is decoded before the steps. */
-    decode: string;
-    /** The transforms after decoding, in order, in torchvision's printed form. */
-    steps: string[];
-  };
+  /** How images are prepared for the model: the same JSON as an exported model's metadata (run/preprocessing.ts). */
+  preprocessing: Preprocessing;
 }
 
 /** One image's answer: every class, most probable first, or why the image could not be read. */

@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 import { decodeImage } from '../data/image.js';
 import { openClassifier, type Classifier } from '../run/classifier.js';
+import { describePreprocessing } from '../run/preprocessing.js';
 import { getNumThreads, setNumThreads } from '../torch/runtime.js';
 import { memory } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
@@ -23,12 +24,7 @@ function metadataOf(classifier: Classifier): ModelMetadata {
     inputSize: [height, width],
     channels: classifier.decode.mode === 'gray' ? 1 : 3,
     threads: getNumThreads(),
-    preprocessing: {
-      decode: `${classifier.decode.mode === 'gray' ? 'gray (ITU-R 601 luma)' : 'RGB'}, EXIF orientation applied, the shorter side scaled to ` +
-        `fit ${height}×${width} (Lanczos-3; a JPEG at PIL's draft DCT scale, then bilinear antialiased) and the centre cropped, ` +
-        'pixels scaled to [0, 1]',
-      steps: classifier.steps.map(String),
-    },
+    preprocessing: describePreprocessing(classifier),
   };
 }
 

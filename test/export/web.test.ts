@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import sharp from 'sharp';
 
-import { describePreprocessing } from '../../src/export/preprocessing.js';
+import { describePreprocessing } from '../../src/run/preprocessing.js';
 import { writeWebApp } from '../../src/export/web.js';
 import { readImage } from '../../src/data/image.js';
 import { Classifier } from '../../src/run/classifier.js';

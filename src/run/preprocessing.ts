@@ -2,8 +2,8 @@
 // then each step in order (fitted statistics, the gray-to-colour adapter, the published weights' resize, crop and
 // normalization). The same description goes into an exported model's metadata and tells another runtime (a web
 // page, a server) how to prepare images exactly as cnnkit predict does.
-import type { Classifier } from '../run/classifier.js';
-import { publishedWeightsOf } from '../run/model-input.js';
+import type { Classifier } from './classifier.js';
+import { publishedWeightsOf } from './model-input.js';
 import { noGrad } from '../torch/autograd.js';
 import { zeros } from '../torch/creation.js';
 import { tidy } from '../torch/scope.js';
