@@ -41,6 +41,12 @@ export interface Dataset<S = Sample> {
    * at once. The DataLoader calls it before each batch's get(i) calls; get(i) must work without it.
    */
   prefetch?(indices: ArrayLike<number>): void;
+  /**
+   * The samples at `indices` as defaultCollate would batch them, made in one go (a batch is one index_select, not a
+   * tensor per sample and a stack), as PyTorch's `__getitems__`. The DataLoader uses it with defaultCollate; only
+   * a dataset whose samples draw nothing at random has it.
+   */
+  getBatch?(indices: Int32Array): Batch;
   /** Present when a DataLoader with numWorkers > 0 can rebuild this dataset in worker threads. */
   workerSpec?(): WorkerSpec;
 }

@@ -1,13 +1,14 @@
 // One batch made from a dataset, the same way on the main thread and in a worker thread: the batch's files read ahead,
-// each sample under its own generator, the samples collated, then the collated transform. A failure says at which stage.
+// each sample under its own generator, the samples collated (or the batch made in one go by a dataset that can),
+// then the collated transform. A failure says at which stage.
 import { Random, withRandom } from '../torch/random.js';
 import { Tensor } from '../torch/tensor.js';
-import type { CollateFn } from './collate.js';
+import { defaultCollate, type CollateFn } from './collate.js';
 import type { Dataset } from './dataset.js';
 import type { InputTransform } from './transformed-dataset.js';
 
 /** Where loading a batch failed: reading its files ahead, one of its samples, collating, or the collated transform. */
-export type LoadStage = { stage: 'prefetch' | 'collate' | 'collatedTransform'; batch: number } | { stage: 'sample'; index: number };
+export type LoadStage = { stage: 'prefetch' | 'getBatch' | 'collate' | 'collatedTransform'; batch: number } | { stage: 'sample'; index: number };
 
 /** What loadBatch throws: the stage that failed and, as cause, its error. */
 export class LoadFailure extends Error {
@@ -20,6 +21,7 @@ export class LoadFailure extends Error {
 export function loadError(at: LoadStage, dataset: string, error: Error, thread?: number): Error {
   const what = at.stage === 'sample' ? `sample ${at.index} of ${dataset}`
     : at.stage === 'prefetch' ? `reading ahead for batch ${at.batch} of ${dataset}`
+      : at.stage === 'getBatch' ? `getBatch for batch ${at.batch} of ${dataset}`
       : at.stage === 'collate' ? `collating batch ${at.batch} of ${dataset}` : `collatedTransform on batch ${at.batch} of ${dataset}`;
   return new Error(`DataLoader: ${what} failed${thread === undefined ? '' : ` (in worker thread ${thread})`}: ${error.message}`, { cause: error });
 }
@@ -62,11 +64,17 @@ function atStage<T>(at: LoadStage, fn: () => T): T {
  */
 export function loadBatch<S, B>(maker: BatchMaker<S, B>, indices: Int32Array, batch: number, beforeSample?: () => void): B {
   const { dataset, collate, collatedTransform, seed, epoch } = maker;
-  atStage({ stage: 'prefetch', batch }, () => dataset.prefetch?.(indices));
-  const samples = Array.from(indices, (i) => {
+  let collated: B;
+  if (dataset.getBatch && collate === (defaultCollate as unknown)) {
     beforeSample?.();
-    return atStage({ stage: 'sample', index: i }, () => withRandom(new Random(seed, epoch, i), () => dataset.get(i), epoch));
-  });
-  const collated = atStage({ stage: 'collate', batch }, () => collate(samples));
+    collated = atStage({ stage: 'getBatch', batch }, () => dataset.getBatch!(indices) as B);
+  } else {
+    atStage({ stage: 'prefetch', batch }, () => dataset.prefetch?.(indices));
+    const samples = Array.from(indices, (i) => {
+      beforeSample?.();
+      return atStage({ stage: 'sample', index: i }, () => withRandom(new Random(seed, epoch, i), () => dataset.get(i), epoch));
+    });
+    collated = atStage({ stage: 'collate', batch }, () => collate(samples));
+  }
   return collatedTransform ? atStage({ stage: 'collatedTransform', batch }, () => transformBatch(collated, collatedTransform, seed, epoch, batch) as B) : collated;
 }

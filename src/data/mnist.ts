@@ -7,7 +7,7 @@ import { frombuffer, tensor } from '../torch/creation.js';
 import { keep, tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { cachePath, readCache, writeCache, type CachedSplit } from './cache.js';
-import { checkIndex, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
+import { checkIndex, type Batch, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 import { idxMagic, readIdx } from './idx.js';
 import { readPackage, splitByClass, findPackage, type PackageName } from './npm-packages.js';
 
@@ -80,6 +80,15 @@ export class MNIST implements Dataset<Sample> {
   get(index: number): Sample {
     checkIndex(this, index, `${this.constructor.name}.get()`);
     return { input: tidy(() => this.data.narrow(0, index, 1).to('float32').div_(255)), target: this.labels[index] };
+  }
+
+  /** Images `indices` as float32 B×1×28×28 in [0, 1] and their class indices, as stacking their get(i) gives. */
+  getBatch(indices: Int32Array): Batch {
+    indices.forEach((index) => checkIndex(this, index, `${this.constructor.name}.getBatch()`));
+    return tidy(() => {
+      const rows = tensor(indices, { dtype: 'int64' });
+      return { inputs: this.data.indexSelect(0, rows).unsqueeze(1).to('float32').div_(255), targets: this.targets.indexSelect(0, rows) };
+    });
   }
 
   /** All images as a new float32 N×1×28×28 tensor scaled to [0, 1]. */

@@ -1,5 +1,5 @@
 // A view of a dataset through a list of indices, as PyTorch's Subset.
-import { checkIndex, nameOf, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
+import { checkIndex, nameOf, type Batch, type Dataset, type Sample, type WorkerSpec } from './dataset.js';
 
 export class Subset<S = Sample> implements Dataset<S> {
   readonly indices: Int32Array;
@@ -25,6 +25,16 @@ export class Subset<S = Sample> implements Dataset<S> {
 
   prefetch(indices: ArrayLike<number>): void {
     this.dataset.prefetch?.(Array.from(indices, (i) => this.indices[i]));
+  }
+
+  /** Present only when the underlying dataset makes batches in one go. */
+  get getBatch(): ((indices: Int32Array) => Batch) | undefined {
+    const { dataset } = this;
+    if (typeof dataset.getBatch !== 'function') return undefined;
+    return (indices) => {
+      indices.forEach((index) => checkIndex(this, index, 'Subset.getBatch()'));
+      return dataset.getBatch!(indices.map((i) => this.indices[i]));
+    };
   }
 
   /** Present only when the underlying dataset can itself be rebuilt in a worker. */

@@ -3,7 +3,7 @@ import { copyFileSync, readdirSync, rmSync, truncateSync, unlinkSync } from 'nod
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 
-import { DataLoader, FashionMNIST, MNIST, Subset } from '../../src/data/index.js';
+import { DataLoader, defaultCollate, FashionMNIST, MNIST, Subset, TensorDataset, type Dataset } from '../../src/data/index.js';
 import * as torch from '../../src/torch/index.js';
 import { idxBytes, pixels, tempDir, write, writeSplit } from './idx-files.js';
 
@@ -163,5 +163,42 @@ test('worker threads rebuild FashionMNIST (through a Subset) and give the same b
   const [inThread, inWorkers] = [await batches(0), await batches(2)];
   assert.equal(inThread.length, 5);
   assert.deepEqual(inWorkers, inThread);
+  d.dispose();
+});
+
+test('getBatch of FashionMNIST, a Subset of it and a TensorDataset equals stacking get(i), and the DataLoader uses it', async () => {
+  const d = new FashionMNIST({ train: false });
+  const subset = new Subset(d, Array.from({ length: 300 }, (_, i) => 9999 - 3 * i));
+  const rows = Int32Array.from([5, 0, 299, 5, 17]);
+  const table = new TensorDataset(d.data.narrow(0, 0, 40).to('float32'), torch.arange(40).mul(3));
+  for (const [dataset, indices] of [[d, rows], [subset, rows], [table, Int32Array.from([39, 2, 2])]] as const) {
+    const batched = dataset.getBatch!(indices);
+    const stacked = torch.tidy(() => defaultCollate(Array.from(indices, (i) => dataset.get(i))));
+    assert.deepEqual([batched.inputs.shape, batched.inputs.dtype, batched.targets.dtype], [stacked.inputs.shape, stacked.inputs.dtype, stacked.targets.dtype]);
+    assert.equal(batched.inputs.equal(stacked.inputs), true);
+    assert.deepEqual(batched.targets.tolist(), stacked.targets.tolist());
+    torch.dispose([batched, stacked]);
+  }
+  const before = torch.memory().numTensors;
+  assert.throws(() => subset.getBatch!(Int32Array.from([1, 300])), /Subset\.getBatch\(\): index 300 is out of range for 300 samples/);
+  assert.throws(() => d.getBatch(Int32Array.from([-1])), /FashionMNIST\.getBatch\(\): index -1 is out of range for 10000 samples/);
+  // Without getBatch (a Subset of a dataset that has none) the loader stacks samples, to the same batches.
+  const perSample = { length: subset.length, get: (i: number) => subset.get(i) };
+  const sums = async (dataset: Dataset) => {
+    const out: number[] = [];
+    for await (const batch of new DataLoader(dataset, { batchSize: 64, shuffle: true, seed: 5 })) {
+      out.push(torch.tidy(() => batch.inputs.sum().item() as number), ...(batch.targets.tolist() as number[]));
+      torch.dispose(batch);
+    }
+    return out;
+  };
+  assert.deepEqual(await sums(subset), await sums(perSample));
+  assert.equal(torch.memory().numTensors, before);
+  // A failure inside getBatch names the stage and the batch.
+  const broken = { length: 4, get: () => ({ input: torch.zeros([1]), target: 0 }), getBatch: () => { throw new Error('disk gone'); } };
+  await assert.rejects(async () => { for await (const _ of new DataLoader(broken, { batchSize: 2 })) { /* nothing */ } },
+    /DataLoader: getBatch for batch 0 of Object failed: disk gone/);
+  table.inputs.dispose();
+  table.targets.dispose();
   d.dispose();
 });
