@@ -11,6 +11,8 @@ void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerImage(Napi::Env env, Napi::Object exports);
 void registerSignatures(Napi::Env env, Napi::Object exports);
+void registerAutocast(Napi::Env env, Napi::Object exports);
+void registerPlacement(Napi::Env env, Napi::Object exports);
 }  // namespace cnnkit
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
@@ -23,6 +25,8 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   cnnkit::registerAutograd(env, exports);
   cnnkit::registerRuntime(env, exports);
   cnnkit::registerImage(env, exports);
+  cnnkit::registerAutocast(env, exports);
+  cnnkit::registerPlacement(env, exports);
   cnnkit::registerSignatures(env, exports);
   return exports;
 }

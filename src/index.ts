@@ -3,6 +3,7 @@ export * as torch from './torch/index.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
+export * as amp from './amp/index.js';
 export * as data from './data/index.js';
 export * as transforms from './transforms/index.js';
 export * as train from './train/index.js';

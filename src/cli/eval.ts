@@ -16,6 +16,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
     'batch-size': { type: 'number', about: 'batch size (default 256)' },
     workers: { type: 'number', about: 'worker threads decoding image files (default 0: the main thread)' },
     strict: { type: 'boolean', about: 'an unreadable image file stops the command (default: skipped, and named in a warning)' },
+    device: { type: 'string', about: 'auto (CUDA when libtorch has it, else the CPU; the default), cpu, cuda or cuda:N' },
     json: { type: 'boolean', about: 'print the result as JSON' },
   });
   if (flags.run !== undefined && flags.checkpoint !== undefined) throw new UsageError('eval: give --run DIR or --checkpoint FILE, not both');
@@ -24,6 +25,7 @@ export async function evaluateCommand(args: string[]): Promise<void> {
   const result = await evaluateRun(path, {
     dataset: flags.dataset as string | undefined, data: flags.data as string | undefined, batchSize: flags['batch-size'] as number | undefined,
     workers: flags.workers as number | undefined, tta: Boolean(flags.tta), strict: Boolean(flags.strict), report: flags.report as string | undefined,
+    device: (flags.device as string | undefined) ?? 'auto',
   });
   printImageNotices(result.skipped, result.converted);
   const { classes } = result;

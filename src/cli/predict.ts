@@ -21,6 +21,7 @@ export async function predict(args: string[]): Promise<void> {
     workers: { type: 'number', about: 'worker threads decoding the images (default 0: the main thread)' },
     strict: { type: 'boolean', about: 'an unreadable file stops the command (default: skipped, and named in a warning)' },
     csv: { type: 'string', about: 'write file,prediction,probability,<one column per class> to this file, one row per image' },
+    device: { type: 'string', about: 'auto (CUDA when libtorch has it, else the CPU; the default), cpu, cuda or cuda:N' },
     json: { type: 'boolean', about: 'print the predictions as JSON' },
   }, 'IMAGE...');
   const run = (flags.run ?? flags.checkpoint) as string | undefined;
@@ -34,7 +35,7 @@ export async function predict(args: string[]): Promise<void> {
   const files = folder !== undefined ? imageFilesIn(folder) : [...operands].sort(naturalCompare);
   const name = (p: Prediction): string => (folder !== undefined ? relative(folder, p.input as string) : p.input as string);
 
-  const classifier = new Classifier(run, { command: 'predict' });
+  const classifier = new Classifier(run, { command: 'predict', device: (flags.device as string | undefined) ?? 'auto' });
   const { predictions, skipped, converted } = await classifier.predict(files, {
     topK: flags['top-k'] as number | undefined, tta: Boolean(flags.tta), batchSize: flags['batch-size'] as number | undefined,
     workers: flags.workers as number | undefined, strict: Boolean(flags.strict),

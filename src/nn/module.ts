@@ -2,7 +2,7 @@
 import { noGrad } from '../torch/autograd.js';
 import { dtypes, isFloatingPoint } from '../torch/dtype.js';
 import type { StateDict } from '../torch/serialization.js';
-import { Tensor } from '../torch/tensor.js';
+import { Tensor, type MemoryFormat } from '../torch/tensor.js';
 import { Buffer, Parameter } from './parameter.js';
 
 export interface LoadResult {
@@ -115,6 +115,23 @@ export abstract class Module {
         const moved = t.to(target);
         t.setData_(moved);
         moved.dispose();
+      }
+    });
+    return this;
+  }
+
+  /**
+   * Lays out the 4-d parameters and buffers (conv weights; 5-d for channels_last_3d) in `memoryFormat`, in place, as
+   * PyTorch's module.to(memory_format=…): with channels_last inputs, convolutions then run on NHWC data throughout.
+   */
+  toMemoryFormat(memoryFormat: MemoryFormat): this {
+    const ranks = memoryFormat === 'channels_last' ? [4] : memoryFormat === 'channels_last_3d' ? [5] : [4, 5];
+    noGrad(() => {
+      for (const t of [...this.parameters(), ...this.buffers()]) {
+        if (!ranks.includes(t.dim()) || t.isContiguous(memoryFormat)) continue;
+        const laidOut = t.contiguous(memoryFormat);
+        t.setData_(laidOut);
+        laidOut.dispose();
       }
     });
     return this;

@@ -25,10 +25,11 @@ import type { RunConfig } from './config.js';
 import { FlipTTA } from './flip-tta.js';
 import { modelInputSteps, publishedWeightsOf } from './model-input.js';
 import { openRun } from './open.js';
+import { resolveDevice } from './device.js';
 import { loadStatistics, readRecipe } from './recipe.js';
 
 export interface ClassifierOptions {
-  /** Where the model runs, e.g. 'cuda' (default: where it was loaded, the CPU). */
+  /** Where the model runs: auto (CUDA when libtorch has it), cpu, cuda or cuda:N (default: where it was loaded, the CPU). */
   device?: string;
   /** The caller's name in messages (default 'predict'). */
   command?: string;
@@ -116,7 +117,7 @@ export class Classifier {
     const { inChannels = 3, inputSize = 64 } = this.config.modelOptions;
     this.decode = { mode: inChannels === 1 ? 'gray' : 'rgb', size: typeof inputSize === 'number' ? [inputSize, inputSize] : inputSize };
     this.steps = inferenceSteps(this.config, this.model, this.dir, this.command);
-    this.device = options.device;
+    this.device = options.device === undefined ? undefined : resolveDevice(options.device, this.command);
     if (this.device) this.model.to(this.device);
   }
 

@@ -119,14 +119,14 @@ export async function evaluateRun(run: string, options: EvaluateRunOptions = {})
   const loader = new DataLoader(classifier.prepare(data.dataset), { batchSize: options.batchSize ?? 256, numWorkers: options.workers ?? 0 });
   const kept = { inputs: [] as Tensor[], targets: [] as Tensor[] };
   try {
-    const result = await evaluate(classifier.scorer(options.tta), options.report ? keeping(loader, kept) : loader, { device: options.device });
+    const result = await evaluate(classifier.scorer(options.tta), options.report ? keeping(loader, kept) : loader, { device: classifier.device });
     const evaluation: RunEvaluation = {
       ...result, dataset: data.name, scored: data.scored, classes: classifier.classes, images: data.dataset.length, skipped: data.sets.flatMap((set) => set.skipped()),
       converted: data.whole?.converted() ?? null,
     };
     if (options.report === undefined) return evaluation;
     const stacked = cat(kept.inputs);
-    const images = onDevice(stacked, options.device);
+    const images = onDevice(stacked, classifier.device);
     const labels = cat(kept.targets);
     try {
       // The report looks at the model itself (Grad-CAM needs its layers), without test-time augmentation.

@@ -1,4 +1,5 @@
 // What a training run is asked for: the options of `run.train` (and, kebab-cased, the flags of `cnnkit train`).
+import type { Precision } from '../amp/precision.js';
 import type { ProgressMode } from '../train/progress.js';
 import { UsageError } from '../util/usage-error.js';
 
@@ -52,6 +53,14 @@ export interface TrainOptions {
   freeze?: string | number;
   /** fastai's fine-tune: one epoch training the head, then the rest with discriminative learning rates. */
   fineTune?: boolean;
+  /** auto (default: CUDA when libtorch has it), cpu, cuda or cuda:N. */
+  device?: string;
+  /** 32 (default), bf16 (autocast to bfloat16; CPU and CUDA) or fp16 (autocast to float16 with loss scaling; CUDA). */
+  precision?: Precision;
+  /** Model and batches in channels_last (NHWC) memory format. */
+  channelsLast?: boolean;
+  /** Step the optimizer every N batches, as one batch N times larger (default 1). */
+  accumulate?: number;
   /** How training reports its progress (default: a bar on a terminal, else lines). */
   progress?: ProgressMode;
 }

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
+import { autocastDtypeOf, precisions, type Precision } from '../amp/precision.js';
 import { DataLoader } from '../data/dataloader.js';
 import type { SkippedImage } from '../data/labelled-images.js';
 import { getModel, layerGroups, listModels } from '../models/index.js';
@@ -17,11 +18,13 @@ import { manualSeed, setNumThreads } from '../torch/runtime.js';
 import { dispose } from '../torch/scope.js';
 import { transformDataset } from '../data/transformed-dataset.js';
 import { CSVLogger, EarlyStopping, learningCurvesSvg, loadCheckpoint, ModelCheckpoint, Trainer, type Callback, type EpochLogs, type Scheduler } from '../train/index.js';
+import { optimizerStepsPerEpoch } from '../train/trainer.js';
 import { fineTune } from '../train/fine-tune.js';
 import { freeze, freezeTo } from '../train/freeze.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/usage-error.js';
 import { readRunConfig, writeRunConfig, type RunConfig } from './config.js';
+import { resolveDevice } from './device.js';
 import { describeSkipped, holdsIdxFiles, openDataset, openImageFolder, skippedImages } from './datasets.js';
 import { modelInputSteps, publishedWeightsOf } from './model-input.js';
 import { flagName, positive, rate, type TrainOptions } from './options.js';
@@ -102,6 +105,18 @@ function checkResume(out: string, options: TrainOptions, epochs: number): void {
   }
 }
 
+/** The precision asked for, or a UsageError naming --precision where it cannot run on `device`. */
+function checkPrecision(precision: string | undefined, device: string): Precision {
+  const asked = precision ?? '32';
+  if (!(precisions as readonly string[]).includes(asked)) throw new UsageError(`train: --precision must be ${precisions.join(', ')}, got '${asked}'`);
+  try {
+    autocastDtypeOf(asked as Precision, device);
+  } catch (error) {
+    throw new UsageError(`train: --precision ${asked} on ${device}: ${(error as Error).message}`);
+  }
+  return asked as Precision;
+}
+
 /** Trains a model as `cnnkit train` does and writes its run folder; resolves when the best weights are scored. */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   // `data` is a folder of images unless a named data set is given or the folder holds IDX files.
@@ -126,6 +141,9 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const seed = options.seed ?? 0;
   const valFraction = rate(options, 'valFraction', 1) || 0.1;
   const workers = rate(options, 'workers');
+  const device = resolveDevice(options.device, 'train');
+  const precision = checkPrecision(options.precision, device);
+  const accumulate = positive(options, 'accumulate', 1, true);
   setNumThreads(positive(options, 'threads', availableParallelism(), true));
   manualSeed(seed); // the model's initial weights too
   const out = options.out ?? join('runs', `${datasetName}-${modelName}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -159,7 +177,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const testLoader = data.test ? new DataLoader(transformDataset(data.test, [...(recipe?.fitted ?? []), ...toModel]), loaderOptions) : null;
 
   const optimizer = makeOptimizer(options, model);
-  const { scheduler, interval } = makeScheduler(options, optimizer, epochs, trainLoader.length);
+  const { scheduler, interval } = makeScheduler(options, optimizer, epochs, optimizerStepsPerEpoch(trainLoader.length, accumulate));
   const regularizers: Regularizer[] = [];
   if (options.l1) regularizers.push(l1(rate(options, 'l1')));
   if (options.l2) regularizers.push(l2(rate(options, 'l2')));
@@ -174,7 +192,7 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   if (options.earlyStopping !== undefined) {
     callbacks.push(new EarlyStopping({ monitor, patience: positive(options, 'earlyStopping', 1, true), restoreBestWeights: true }));
   }
-  const run = { regularizers, callbacks, seed, config, progress, mixingTransforms: recipe?.batch };
+  const run = { regularizers, callbacks, seed, config, progress, mixingTransforms: recipe?.batch, device, precision, channelsLast: Boolean(options.channelsLast), accumulate };
   const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, ...run });
   if (options.resume) trainer.resume(join(out, 'last.safetensors'), [trainLoader]);
   trainer.progress.message(`training ${modelName} (${model.numParameters().toLocaleString('en-US')} parameters) on ${trainSet.length} ${datasetName} images, validating on ${valSet.length}; run folder ${out}`);

@@ -23,6 +23,8 @@ export interface NativeApi {
   affineGrid(a0: Handle, a1: number[], a2: boolean): Handle;
   all(a0: Handle, a1: number | null | undefined, a2: boolean): Handle;
   allclose(a0: Handle, a1: Handle, a2: number, a3: number, a4: boolean): boolean;
+  ampUnscale_(a0: Handle[], a1: Handle, a2: Handle): void;
+  ampUpdateScale_(a0: Handle, a1: Handle, a2: Handle, a3: number, a4: number, a5: number): void;
   any(a0: Handle, a1: number | null | undefined, a2: boolean): Handle;
   arange(a0: number | boolean, a1: number | boolean, a2: number | boolean, a3?: DType | null, a4?: string | null): Handle;
   argmax(a0: Handle, a1: number | null | undefined, a2: boolean): Handle;
@@ -32,6 +34,8 @@ export interface NativeApi {
   asin(a0: Handle): Handle;
   atan(a0: Handle): Handle;
   atan2(a0: Handle, a1: Handle | number | boolean): Handle;
+  autocastDecrementNesting(): number;
+  autocastIncrementNesting(): number;
   autogradGrad(a0: Handle[], a1: Handle[], a2: Handle[] | null | undefined, a3: boolean | null | undefined, a4: boolean, a5: boolean): (Handle | null)[];
   avgPool2d(a0: Handle, a1: number[], a2: number[], a3: number[], a4: boolean, a5: boolean, a6?: number | null): Handle;
   backward(a0: Handle, a1: Handle | null | undefined, a2: boolean | null | undefined, a3: boolean): void;
@@ -46,8 +50,10 @@ export interface NativeApi {
   chunk(a0: Handle, a1: number, a2: number): Handle[];
   clamp(a0: Handle, a1?: number | boolean | null, a2?: number | boolean | null): Handle;
   clamp_(a0: Handle, a1?: number | boolean | null, a2?: number | boolean | null): void;
+  clearAutocastCache(): void;
   clone(a0: Handle): Handle;
   contiguous(a0: Handle): Handle;
+  contiguousFormat(a0: Handle, a1: string): Handle;
   conv2d(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: number[], a4: number[], a5: number[], a6: number): Handle;
   conv2dPadMode(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: number[], a4: string, a5: number[], a6: number): Handle;
   convTranspose2d(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: number[], a4: number[], a5: number[], a6: number, a7: number[]): Handle;
@@ -100,6 +106,7 @@ export interface NativeApi {
   gather(a0: Handle, a1: number, a2: Handle): Handle;
   ge(a0: Handle, a1: Handle | number | boolean): Handle;
   gelu(a0: Handle, a1: string): Handle;
+  getAutocastDtype(a0: string): DType;
   getNumThreads(): number;
   getRngState(): Handle;
   grad(a0: Handle): Handle | null;
@@ -115,10 +122,14 @@ export interface NativeApi {
   indexPut_(a0: Handle, a1: Index[], a2: Handle | number | boolean): void;
   indexSelect(a0: Handle, a1: number, a2: Handle): Handle;
   inv(a0: Handle): Handle;
+  isAutocastCacheEnabled(): boolean;
+  isAutocastEnabled(a0: string): boolean;
   isContiguous(a0: Handle): boolean;
+  isContiguousFormat(a0: Handle, a1: string): boolean;
   isDisposed(a0: unknown): boolean;
   isGradEnabled(): boolean;
   isLeaf(a0: Handle): boolean;
+  isPinned(a0: Handle): boolean;
   isfinite(a0: Handle): Handle;
   isinf(a0: Handle): Handle;
   isnan(a0: Handle): Handle;
@@ -179,6 +190,7 @@ export interface NativeApi {
   outer(a0: Handle, a1: Handle): Handle;
   pad(a0: Handle, a1: number[], a2: string, a3?: number | null): Handle;
   permute(a0: Handle, a1: number[]): Handle;
+  pinMemory(a0: Handle): Handle;
   pow(a0: Handle, a1: Handle | number | boolean): Handle;
   pow_(a0: Handle, a1: Handle | number | boolean): void;
   prod(a0: Handle, a1: number | null | undefined, a2: boolean): Handle;
@@ -210,6 +222,9 @@ export interface NativeApi {
   scatterAdd(a0: Handle, a1: number, a2: Handle, a3: Handle): Handle;
   select(a0: Handle, a1: number, a2: number): Handle;
   selu(a0: Handle): Handle;
+  setAutocastCacheEnabled(a0: boolean): void;
+  setAutocastDtype(a0: string, a1: DType): void;
+  setAutocastEnabled(a0: string, a1: boolean): void;
   setData(a0: Handle, a1: Handle): void;
   setGrad(a0: Handle, a1?: Handle | null): void;
   setGradEnabled(a0: boolean): void;
@@ -244,6 +259,7 @@ export interface NativeApi {
   tanh(a0: Handle): Handle;
   to(a0: Handle, a1: DType | null | undefined, a2: string | null | undefined, a3: boolean): Handle;
   toArrayBuffer(a0: Handle): ArrayBuffer;
+  toDevice(a0: Handle, a1: string, a2: boolean): Handle;
   topk(a0: Handle, a1: number, a2: number, a3: boolean, a4: boolean): [Handle, Handle];
   transpose(a0: Handle, a1: number, a2: number): Handle;
   trunc(a0: Handle): Handle;

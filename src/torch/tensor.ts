@@ -22,7 +22,11 @@ export interface ToOptions {
   dtype?: DType;
   device?: string;
   copy?: boolean;
+  /** With a device only: the copy may return before it ends (from pinned memory to a GPU it then overlaps other work). */
+  nonBlocking?: boolean;
 }
+/** How a tensor's elements lie in memory; channels_last keeps an NCHW tensor as NHWC (and channels_last_3d NCDHW as NDHWC). */
+export type MemoryFormat = 'contiguous' | 'channels_last' | 'channels_last_3d' | 'preserve';
 
 /** The addon's functions of one tensor to one tensor (neg, exp, relu, …): a wrong name fails in tsc. */
 type UnaryOp = { [K in keyof NativeApi]: NativeApi[K] extends (a0: Handle) => Handle ? K : never }[keyof NativeApi];
@@ -65,7 +69,14 @@ export class Tensor {
   dim(): number { return this.ndim; }
   numel(): number { return this.shape.reduce((a, b) => a * b, 1); }
   stride(): number[] { return native.stride(this.handle); }
-  isContiguous(): boolean { return native.isContiguous(this.handle); }
+  /** Whether the elements lie densely in the given memory format (default: row-major). */
+  isContiguous(memoryFormat?: MemoryFormat): boolean {
+    return memoryFormat === undefined ? native.isContiguous(this.handle) : native.isContiguousFormat(this.handle, memoryFormat);
+  }
+  /** Whether the tensor lives in page-locked host memory (see pinMemory()). */
+  isPinned(): boolean { return native.isPinned(this.handle); }
+  /** A copy in page-locked host memory, from which copies to a GPU need not block; needs CUDA. */
+  pinMemory(): Tensor { return new Tensor(native.pinMemory(this.handle)); }
   get isDisposed(): boolean { return native.isDisposed(this.handle); }
 
   // ---- lifetime ----
@@ -101,7 +112,13 @@ export class Tensor {
       else if (DEVICE.test(target)) device = target;
       else throw new TypeError(`to(): '${target}' is neither a dtype (${Object.keys(arrayTypes).join(', ')}) nor a device ('cpu', 'cuda', 'cuda:1')`);
     }
-    else ({ dtype, device, copy = copy } = target);
+    else {
+      ({ dtype, device, copy = copy } = target);
+      if (target.nonBlocking) {
+        if (device === undefined || dtype !== undefined || copy) throw new TypeError('to(): nonBlocking goes with a device alone (no dtype, no copy)');
+        return new Tensor(native.toDevice(this.handle, device, true));
+      }
+    }
     if (dtype !== undefined) checkDType(dtype, 'to()');
     return new Tensor(native.to(this.handle, dtype, device, copy));
   }
@@ -114,7 +131,10 @@ export class Tensor {
   int(): Tensor { return this.to('int32'); }
   bool(): Tensor { return this.to('bool'); }
   clone(): Tensor { return new Tensor(native.clone(this.handle)); }
-  contiguous(): Tensor { return new Tensor(native.contiguous(this.handle)); }
+  /** The tensor laid out densely in `memoryFormat` (default row-major): itself where it already is, else a copy. */
+  contiguous(memoryFormat?: MemoryFormat): Tensor {
+    return new Tensor(memoryFormat === undefined ? native.contiguous(this.handle) : native.contiguousFormat(this.handle, memoryFormat));
+  }
   /** A view of this tensor's storage with the given sizes, strides and offset, as torch.as_strided. */
   asStrided(size: number[], stride: number[], storageOffset = 0): Tensor { return new Tensor(native.asStrided(this.handle, size, stride, storageOffset)); }
 

@@ -13,6 +13,8 @@ export interface CheckpointInfo {
   config?: Record<string, unknown>;
   optimizer?: { paramGroups: unknown[]; state: unknown };
   scheduler?: Record<string, unknown>;
+  /** The fp16 loss scaler's state (GradScaler.stateDict()). */
+  gradScaler?: Record<string, unknown>;
 }
 
 export interface Checkpoint {

@@ -10,7 +10,7 @@ import type { Optimizer, ParamGroupInput } from '../optim/optimizer.js';
 import { paramGroupsFor, evenMults } from './discriminative-lr.js';
 import { freeze, unfreeze, type FreezeOptions } from './freeze.js';
 import type { EpochLogs } from './logs.js';
-import { Trainer, type Batches, type TrainerOptions } from './trainer.js';
+import { optimizerStepsPerEpoch, Trainer, type Batches, type TrainerOptions } from './trainer.js';
 
 export interface FineTuneOptions extends Omit<TrainerOptions, 'model' | 'optimizer' | 'scheduler' | 'schedulerInterval'> {
   /** Epochs with everything trainable (after the frozen ones). */
@@ -48,10 +48,11 @@ export async function fineTune(model: Module, train: Batches, options: FineTuneO
   checkPositive(baseLr, 'baseLr');
   if (typeof lrMult !== 'number' || !(lrMult >= 1)) throw new RangeError(`fineTune: lrMult must be a number of at least 1, got ${String(lrMult)}`);
   checkPositive(div, 'div');
-  const stepsPerEpoch = train.length;
-  if (typeof stepsPerEpoch !== 'number' || !(stepsPerEpoch > 0)) {
+  const batches = train.length;
+  if (typeof batches !== 'number' || !(batches > 0)) {
     throw new TypeError('fineTune: the training batches need a length (batches per epoch) for the one-cycle schedules; a DataLoader has one');
   }
+  const stepsPerEpoch = optimizerStepsPerEpoch(batches, options.accumulate);
   const groups = paramGroupsFor(model, { lr: baseLr });
   const optimizer = makeOptimizer ? makeOptimizer(groups) : new AdamW(groups, { betas: [0.9, 0.99], eps: 1e-5, weightDecay: 0.01 });
   try {

@@ -1,5 +1,7 @@
 // The Trainer: fits a model with a loss, an optimizer, an optional scheduler, regularizers, gradient clipping,
 // metrics and callbacks; every step runs in a tidy scope, so memory stays flat across epochs.
+import { GradScaler } from '../amp/grad-scaler.js';
+import { autocastDtypeOf, deviceTypeOf, type Precision } from '../amp/precision.js';
 import type { Batch } from '../data/dataset.js';
 import { Random, seedFromTorch, withRandom } from '../torch/random.js';
 import type { Module } from '../nn/module.js';
@@ -7,6 +9,8 @@ import type { Regularizer } from '../nn/regularizers.js';
 import { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';
 import { ReduceLROnPlateau, type LRScheduler } from '../optim/lr-scheduler/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
+import { autocast } from '../torch/autocast.js';
+import type { DType } from '../torch/dtype.js';
 import { dispose, tidy } from '../torch/scope.js';
 import { getRngState, manualSeed, setRngState } from '../torch/runtime.js';
 import type { Tensor } from '../torch/tensor.js';
@@ -14,7 +18,7 @@ import type { MixingTransform } from '../transforms/transform.js';
 import type { Callback } from './callback.js';
 import { loadCheckpoint, saveCheckpoint, type CheckpointInfo } from './checkpoint.js';
 import type { EpochLogs } from './logs.js';
-import { accuracyKs, defaultLoss, evaluate, onDevice, type Evaluation } from './evaluate.js';
+import { accuracyKs, defaultLoss, evaluate, type Evaluation } from './evaluate.js';
 import { RunningMean, topkCorrect } from './metrics.js';
 import { Progress, type ProgressMode } from './progress.js';
 
@@ -36,7 +40,23 @@ export interface TrainerOptions {
   schedulerMonitor?: string;
   /** Also report top-k accuracy as `top${k}_acc` (e.g. 5). */
   topK?: number;
+  /** Where the model and batches go ('cpu', 'cuda', 'cuda:1'); batches reach CUDA from pinned memory without blocking. */
   device?: string;
+  /**
+   * '32' (default): float32 throughout. 'bf16': the forward pass and loss under autocast to bfloat16 (CPU and CUDA).
+   * 'fp16': autocast to float16 with a GradScaler (CUDA only). The weights stay float32 in every case.
+   */
+  precision?: Precision;
+  /** The loss scaler of fp16 training (default: a new GradScaler with PyTorch's settings); saved with checkpoints. */
+  gradScaler?: GradScaler;
+  /** Model and input batches in channels_last (NHWC) memory format, which convolutions on CUDA (and oneDNN) run faster in. */
+  channelsLast?: boolean;
+  /**
+   * Gradient accumulation: the optimizer steps once every N batches, each batch's loss divided by the batches of its
+   * step, so for a mean loss a step equals one on a batch N times larger (batch norm aside, which sees each batch
+   * alone). The last batches of an epoch make a shorter step of their own. Per-batch schedulers step with the optimizer.
+   */
+  accumulate?: number;
   /** Seeds libtorch's generator when fit() starts. */
   seed?: number;
   clipGradNorm?: number;
@@ -64,6 +84,11 @@ export class Trainer {
   /** Epochs completed; fit() continues from here (after resume()). */
   epoch = 0;
   private readonly loss: (output: Tensor, target: Tensor) => Tensor;
+  /** The autocast dtype of the precision, null for float32. */
+  private readonly autocastDtype: DType | null;
+  private readonly accumulate: number;
+  /** The fp16 loss scaler, or null. */
+  readonly gradScaler: GradScaler | null;
   /** Seeds the mixing transforms' generators: the seed option, or one drawn from torch's generator when fit() first needs it. */
   private batchSeed: number | undefined;
 
@@ -74,6 +99,12 @@ export class Trainer {
     this.loss = options.loss ?? defaultLoss;
     this.progress = options.progress instanceof Progress ? options.progress : new Progress(options.progress);
     if (options.device) this.model.to(options.device);
+    this.autocastDtype = autocastDtypeOf(options.precision ?? '32', options.device);
+    this.gradScaler = options.precision === 'fp16' ? options.gradScaler ?? new GradScaler() : null;
+    if (options.gradScaler && options.precision !== 'fp16') throw new TypeError("Trainer: gradScaler goes with precision 'fp16'");
+    this.accumulate = options.accumulate ?? 1;
+    if (!Number.isInteger(this.accumulate) || this.accumulate < 1) throw new RangeError(`Trainer: accumulate must be a positive integer, got ${String(options.accumulate)}`);
+    if (options.channelsLast) this.model.toMemoryFormat('channels_last');
     const mixingTransforms = options.mixingTransforms ?? [];
     if (!Array.isArray(mixingTransforms) || mixingTransforms.some((t) => typeof t?.forward !== 'function')) {
       throw new TypeError(`Trainer: mixingTransforms must be an array of mixing transforms (Mixup, CutMix, …), got ${String(mixingTransforms)}`);
@@ -135,24 +166,31 @@ export class Trainer {
     const total = batches.length ?? NaN;
     const started = performance.now();
     let index = 0;
+    // Gradients of batches since the optimizer's last step.
+    let pending = false;
     for await (const batch of batches) {
       index++;
+      // This batch's place in its optimizer step, and the batches of that step (fewer at the end of a known length).
+      const position = (index - 1) % this.accumulate;
+      const stepBatches = Number.isFinite(total) ? Math.min(this.accumulate, total - (index - 1 - position)) : this.accumulate;
+      const stepsNow = position === stepBatches - 1;
       // The transformed batch lives in the step's scope, so it is freed with the step.
       const step = tidy(() => {
-        const { inputs, targets } = this.transformBatch({ inputs: onDevice(batch.inputs, this.options.device), targets: onDevice(batch.targets, this.options.device) }, epoch, index - 1);
-        const output = this.model.forward(inputs);
-        const dataLoss = this.loss(output, targets);
+        const { inputs, targets } = this.transformBatch({ inputs: this.toDevice(batch.inputs, true), targets: this.toDevice(batch.targets, false) }, epoch, index - 1);
+        const { output, dataLoss } = this.forwardWithLoss(inputs, targets);
         const regularization = this.penalty();
-        this.optimizer.zeroGrad();
-        (regularization ? dataLoss.add(regularization) : dataLoss).backward();
-        if (this.options.clipGradNorm !== undefined) clipGradNorm_(this.model.parameters(), this.options.clipGradNorm);
-        if (this.options.clipGradValue !== undefined) clipGradValue_(this.model.parameters(), this.options.clipGradValue);
-        this.optimizer.step();
+        if (!pending) this.optimizer.zeroGrad();
+        const objective = regularization ? dataLoss.add(regularization) : dataLoss;
+        const share = stepBatches > 1 ? objective.div(stepBatches) : objective;
+        (this.gradScaler ? this.gradScaler.scale(share) : share).backward();
+        pending = true;
+        if (stepsNow) this.optimizerStep();
+        pending = !stepsNow;
         const hits = topkCorrect(output, targets, accuracyKs(this.options.topK));
         return { loss: dataLoss.item() as number, penalty: regularization ? (regularization.item() as number) : 0, size: inputs.shape[0], hits };
       });
       dispose(batch);
-      if (this.scheduler && this.options.schedulerInterval === 'batch') this.stepScheduler();
+      if (stepsNow && this.scheduler && this.options.schedulerInterval === 'batch') this.stepScheduler();
       loss.add(step.loss, step.size);
       penalty.add(step.penalty, step.size);
       correct += step.hits[0];
@@ -163,8 +201,47 @@ export class Trainer {
         imagesPerSecond: seen / elapsed, secondsLeft: (elapsed / index) * (total - index) });
       for (const c of this.callbacks) await c.onBatchEnd?.(index, { loss: step.loss, size: step.size }, this);
     }
+    // Batches of unknown length can end inside a step: those gradients step too.
+    if (pending) {
+      tidy(() => this.optimizerStep());
+      if (this.scheduler && this.options.schedulerInterval === 'batch') this.stepScheduler();
+    }
     if (seen === 0) throw new Error('fit: the training data gave no batch');
     return { loss: loss.value, accuracy: correct / seen, penalty: penalty.value, topk: this.options.topK ? topkCorrectCount / seen : undefined };
+  }
+
+  /** A batch tensor on the trainer's device (through pinned memory to CUDA), images in channels_last when asked. */
+  private toDevice(t: Tensor, images: boolean): Tensor {
+    const device = this.options.device;
+    let moved = t;
+    if (device && t.device !== device) {
+      // Page-locked memory lets the copy run without blocking, as PyTorch's DataLoader(pin_memory=True) then .to(non_blocking=True).
+      moved = device.startsWith('cuda') && t.device === 'cpu' ? t.pinMemory().to({ device, nonBlocking: true }) : t.to(device);
+    }
+    return images && this.options.channelsLast && moved.dim() === 4 ? moved.contiguous('channels_last') : moved;
+  }
+
+  /** The model's output and the loss, under autocast for bf16 and fp16. */
+  private forwardWithLoss(inputs: Tensor, targets: Tensor): { output: Tensor; dataLoss: Tensor } {
+    const run = () => {
+      const output = this.model.forward(inputs);
+      return { output, dataLoss: this.loss(output, targets) };
+    };
+    return this.autocastDtype ? autocast(deviceTypeOf(this.options.device), { dtype: this.autocastDtype }, run) : run();
+  }
+
+  /** Clips (unscaled gradients), steps the optimizer (unless the scaler skips it for inf/NaN) and updates the scale. */
+  private optimizerStep(): void {
+    const clipping = this.options.clipGradNorm !== undefined || this.options.clipGradValue !== undefined;
+    if (this.gradScaler && clipping) this.gradScaler.unscale_(this.optimizer);
+    if (this.options.clipGradNorm !== undefined) clipGradNorm_(this.model.parameters(), this.options.clipGradNorm);
+    if (this.options.clipGradValue !== undefined) clipGradValue_(this.model.parameters(), this.options.clipGradValue);
+    if (this.gradScaler) {
+      this.gradScaler.step(this.optimizer);
+      this.gradScaler.update();
+    } else {
+      this.optimizer.step();
+    }
   }
 
   /** The batch after the mixing transforms, with epoch and batch index 0-based as the DataLoader counts them. */
@@ -196,6 +273,7 @@ export class Trainer {
         format: 'cnnkit-checkpoint-1', epoch: this.epoch, history: this.history, config: this.options.config,
         ...(optimizer ? { optimizer: { paramGroups: optimizer.paramGroups, state: optimizer.state } } : {}),
         ...(withState && this.scheduler ? { scheduler: this.scheduler.stateDict() } : {}),
+        ...(withState && this.gradScaler ? { gradScaler: this.gradScaler.stateDict() } : {}),
       };
       saveCheckpoint(path, { weights: this.model.stateDict(), optimizerTensors: optimizer?.tensors, rng: withState ? getRngState() : undefined, info });
     });
@@ -210,6 +288,7 @@ export class Trainer {
       if (!info.optimizer) throw new Error(`${path} holds weights only (no optimizer state); resume from a last.safetensors checkpoint`);
       this.optimizer.loadStateDict({ ...(info.optimizer as object), tensors: checkpoint.optimizerTensors } as never);
       if (this.scheduler && info.scheduler) this.scheduler.loadStateDict(info.scheduler);
+      if (this.gradScaler && info.gradScaler) this.gradScaler.loadStateDict(info.gradScaler as never);
       if (checkpoint.rng) setRngState(checkpoint.rng);
       this.epoch = info.epoch;
       this.history.splice(0, this.history.length, ...info.history);
@@ -220,3 +299,6 @@ export class Trainer {
     }
   }
 }
+
+/** Optimizer steps in an epoch of `batches` batches when gradients accumulate over `accumulate` of them. */
+export const optimizerStepsPerEpoch = (batches: number, accumulate = 1): number => Math.ceil(batches / accumulate);
