@@ -10,6 +10,7 @@ void registerFunctional(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerImage(Napi::Env env, Napi::Object exports);
+void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerSignatures(Napi::Env env, Napi::Object exports);
 void registerAutocast(Napi::Env env, Napi::Object exports);
 void registerPlacement(Napi::Env env, Napi::Object exports);
@@ -27,6 +28,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   cnnkit::registerImage(env, exports);
   cnnkit::registerAutocast(env, exports);
   cnnkit::registerPlacement(env, exports);
+  cnnkit::registerDistributed(env, exports);
   cnnkit::registerSignatures(env, exports);
   return exports;
 }

@@ -52,6 +52,9 @@ void registerCreation(Napi::Env env, Napi::Object exports) {
     return at::randn(s, at::detail::createCPUGenerator(static_cast<uint64_t>(seed)), options(d, c10::nullopt)).to(v.value_or(at::kCPU));
   });
   def(env, exports, "randperm", [](int64_t n, Dtype d, Device v) { return at::randperm(n, options(d, v)); });
+  def(env, exports, "randpermSeeded", [](int64_t n, int64_t seed, Dtype d, Device v) {
+    return at::randperm(n, at::detail::createCPUGenerator(static_cast<uint64_t>(seed)), options(d.value_or(at::kLong), c10::nullopt)).to(v.value_or(at::kCPU));
+  });
   def(env, exports, "zerosLike", [](const at::Tensor& t, Dtype d, Device v) { return at::zeros_like(t, options(d, v)); });
   def(env, exports, "onesLike", [](const at::Tensor& t, Dtype d, Device v) { return at::ones_like(t, options(d, v)); });
   def(env, exports, "emptyLike", [](const at::Tensor& t, Dtype d, Device v) { return at::empty_like(t, options(d, v)); });

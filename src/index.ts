@@ -5,6 +5,7 @@ export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
 export * as amp from './amp/index.js';
 export * as data from './data/index.js';
+export * as distributed from './distributed/index.js';
 export * as transforms from './transforms/index.js';
 export * as train from './train/index.js';
 export * as models from './models/index.js';

@@ -7,6 +7,7 @@ import { nameOf, type Batch, type Dataset, type Sample } from './dataset.js';
 import { checkSeed, Random, seedFromTorch } from '../torch/random.js';
 import { checkWorkerSpec, pack, packSpec, unpack } from './transfer.js';
 import type { InputTransform } from './transformed-dataset.js';
+import type { Sampler } from './sampler.js';
 import { WorkerPool } from './worker-pool.js';
 
 export interface DataLoaderOptions<S, B> {
@@ -14,6 +15,8 @@ export interface DataLoaderOptions<S, B> {
   batchSize?: number;
   /** A new random order each epoch (default false). */
   shuffle?: boolean;
+  /** Takes each epoch's indices from this instead (e.g. a DistributedSampler); excludes shuffle. */
+  sampler?: Sampler;
   /**
    * Seeds the shuffle and the samples' random transforms: epoch e's order depends only on (seed, e), and sample i's
    * augmentation only on (seed, e, i), whichever worker makes it. Without it, a shuffling loader draws a seed from
@@ -61,6 +64,7 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
   readonly seed: number;
   readonly collatedTransform: InputTransform | undefined;
   readonly persistentWorkers: boolean;
+  readonly sampler: Sampler | undefined;
   /** The epoch the next iteration runs: it picks the shuffle order, and goes up by one as each iteration starts. */
   epoch = 0;
   private readonly collate: CollateFn<S, B> | CollateRef;
@@ -73,6 +77,11 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
     if (typeof dataset?.get !== 'function' || typeof dataset.length !== 'number') throw new TypeError('DataLoader: dataset must have a length and get(i)');
     this.batchSize = checkCount(options.batchSize ?? 1, 'batchSize', 1);
     this.shuffle = options.shuffle ?? false;
+    this.sampler = options.sampler;
+    if (this.sampler !== undefined) {
+      if (typeof this.sampler?.indices !== 'function' || typeof this.sampler.length !== 'number') throw new TypeError('DataLoader: sampler must have a length and indices()');
+      if (this.shuffle) throw new TypeError('DataLoader: sampler and shuffle exclude each other; the sampler decides the order');
+    }
     this.dropLast = options.dropLast ?? false;
     this.numWorkers = checkCount(options.numWorkers ?? 0, 'numWorkers', 0);
     this.prefetch = checkCount(options.prefetch ?? 2 * this.numWorkers, 'prefetch', this.numWorkers > 0 ? 1 : 0);
@@ -102,16 +111,17 @@ export class DataLoader<S = Sample, B = Batch> implements AsyncIterable<B>, Iter
 
   /** Batches per epoch. */
   get length(): number {
-    const n = this.dataset.length;
+    const n = this.sampler?.length ?? this.dataset.length;
     return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
   }
 
   /** The sample indices of each batch of the next epoch, and moves on to the epoch after. */
   private nextEpoch(): { epoch: number; batches: Int32Array[] } {
-    const n = this.dataset.length;
     let order: Int32Array;
-    if (this.shuffle) order = new Random(this.seed, this.epoch).permutation(n);
-    else order = Int32Array.from({ length: n }, (_, i) => i);
+    if (this.sampler) order = this.sampler.indices();
+    else if (this.shuffle) order = new Random(this.seed, this.epoch).permutation(this.dataset.length);
+    else order = Int32Array.from({ length: this.dataset.length }, (_, i) => i);
+    const n = order.length;
     const epoch = this.epoch++;
     return { epoch, batches: Array.from({ length: this.length }, (_, b) => order.subarray(b * this.batchSize, Math.min(n, (b + 1) * this.batchSize))) };
   }

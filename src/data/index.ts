@@ -7,6 +7,8 @@ export { randomSplit } from './random-split.js';
 export { currentEpoch, currentRandom, Random, withRandom } from '../torch/random.js';
 export { defaultCollate, type CollateFn, type CollateRef } from './collate.js';
 export { DataLoader, type DataLoaderOptions } from './dataloader.js';
+export type { Sampler } from './sampler.js';
+export { DistributedSampler, type DistributedSamplerOptions } from './distributed-sampler.js';
 export { FashionMNIST, MNIST, type MNISTOptions } from './mnist.js';
 export { readIdx, type IdxArray } from './idx.js';
 export { cacheHome } from './cache.js';

@@ -178,10 +178,12 @@ export function randint(low: number, high: number | Shape, shape?: Shape | Tenso
   if (hi <= low) throw new RangeError(`randint(): high (${hi}) must be greater than low (${low})`);
   return finish(native.randint(low, hi, shapeArg(shape as Shape, 'randint()'), dtypeArg(options, 'randint()') ?? 'int64', options.device), options);
 }
-/** A random permutation of 0..n-1. */
-export function randperm(n: number, options: TensorOptions = {}): Tensor {
+/** A random permutation of 0..n-1; with a seed, the one torch.randperm(n, generator=torch.Generator().manual_seed(seed)) gives. */
+export function randperm(n: number, options: RandomOptions = {}): Tensor {
   checkInt(n, 'n', 'randperm()', 0);
-  return finish(native.randperm(n, dtypeArg(options, 'randperm()'), options.device), options);
+  const dtype = dtypeArg(options, 'randperm()');
+  if (options.seed !== undefined) return finish(native.randpermSeeded(n, seedArg(options.seed, 'randperm()'), dtype, options.device), options);
+  return finish(native.randperm(n, dtype, options.device), options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {

@@ -5,6 +5,10 @@ import type { DType } from './dtype.js';
 
 /** An opaque reference to a libtorch tensor owned by the addon. */
 export type Handle = { readonly __brand: 'cnnkit.Handle' };
+/** Opaque references to native distributed objects (a rendezvous store, a process group, a DDP reducer). */
+export type StoreHandle = { readonly __brand: 'cnnkit.Store' };
+export type ProcessGroupHandle = { readonly __brand: 'cnnkit.ProcessGroup' };
+export type ReducerHandle = { readonly __brand: 'cnnkit.Reducer' };
 /** One index of Tensor::index: an integer, a slice, null (new axis), a boolean, an ellipsis or a tensor. */
 export type Index = number | boolean | null | '...' | Handle | { start?: number | null; stop?: number | null; step?: number | null };
 
@@ -22,6 +26,9 @@ export interface NativeApi {
   addcmul_(a0: Handle, a1: Handle, a2: Handle, a3: number | boolean): void;
   affineGrid(a0: Handle, a1: number[], a2: boolean): Handle;
   all(a0: Handle, a1: number | null | undefined, a2: boolean): Handle;
+  allGather(a0: ProcessGroupHandle, a1: Handle): Handle[];
+  allReduce(a0: ProcessGroupHandle, a1: Handle[], a2: string): void;
+  allReduceSumDifferentiable(a0: ProcessGroupHandle, a1: Handle): Handle;
   allclose(a0: Handle, a1: Handle, a2: number, a3: number, a4: boolean): boolean;
   ampUnscale_(a0: Handle[], a1: Handle, a2: Handle): void;
   ampUpdateScale_(a0: Handle, a1: Handle, a2: Handle, a3: number, a4: number, a5: number): void;
@@ -39,12 +46,15 @@ export interface NativeApi {
   autogradGrad(a0: Handle[], a1: Handle[], a2: Handle[] | null | undefined, a3: boolean | null | undefined, a4: boolean, a5: boolean): (Handle | null)[];
   avgPool2d(a0: Handle, a1: number[], a2: number[], a3: number[], a4: boolean, a5: boolean, a6?: number | null): Handle;
   backward(a0: Handle, a1: Handle | null | undefined, a2: boolean | null | undefined, a3: boolean): void;
+  barrier(a0: ProcessGroupHandle): void;
   batchNorm(a0: Handle, a1: Handle | null | undefined, a2: Handle | null | undefined, a3: Handle | null | undefined, a4: Handle | null | undefined, a5: boolean, a6: number, a7: number): Handle;
   bernoulli_(a0: Handle, a1: number): void;
   binaryCrossEntropy(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: string): Handle;
   binaryCrossEntropyWithLogits(a0: Handle, a1: Handle, a2: Handle | null | undefined, a3: Handle | null | undefined, a4: string): Handle;
   bincount(a0: Handle, a1: Handle | null | undefined, a2: number): Handle;
   bmm(a0: Handle, a1: Handle): Handle;
+  broadcast(a0: ProcessGroupHandle, a1: Handle[], a2: number): void;
+  broadcastCoalesced(a0: ProcessGroupHandle, a1: Handle[], a2: number, a3: number): void;
   cat(a0: Handle[], a1: number): Handle;
   ceil(a0: Handle): Handle;
   chunk(a0: Handle, a1: number, a2: number): Handle[];
@@ -67,6 +77,7 @@ export interface NativeApi {
   cudaSynchronize(): void;
   cumsum(a0: Handle, a1: number): Handle;
   decodeJpeg(a0: unknown, a1: number | null | undefined, a2: number): Handle;
+  destroyProcessGroup(a0: ProcessGroupHandle): void;
   det(a0: Handle): Handle;
   detach(a0: Handle): Handle;
   detach_(a0: Handle): void;
@@ -177,6 +188,7 @@ export interface NativeApi {
   mul_(a0: Handle, a1: Handle | number | boolean): void;
   multinomial(a0: Handle, a1: number, a2: boolean): Handle;
   narrow(a0: Handle, a1: number, a2: number, a3: number): Handle;
+  ncclIsAvailable(): boolean;
   ne(a0: Handle, a1: Handle | number | boolean): Handle;
   neg(a0: Handle): Handle;
   neg_(a0: Handle): void;
@@ -193,6 +205,7 @@ export interface NativeApi {
   pinMemory(a0: Handle): Handle;
   pow(a0: Handle, a1: Handle | number | boolean): Handle;
   pow_(a0: Handle, a1: Handle | number | boolean): void;
+  processGroupGloo(a0: StoreHandle, a1: number, a2: number, a3: number, a4?: string | null, a5?: string | null): ProcessGroupHandle;
   prod(a0: Handle, a1: number | null | undefined, a2: boolean): Handle;
   rand(a0: number[], a1?: DType | null, a2?: string | null): Handle;
   randLike(a0: Handle, a1?: DType | null, a2?: string | null): Handle;
@@ -203,7 +216,10 @@ export interface NativeApi {
   randnLike(a0: Handle, a1?: DType | null, a2?: string | null): Handle;
   randnSeeded(a0: number[], a1: number, a2?: DType | null, a3?: string | null): Handle;
   randperm(a0: number, a1?: DType | null, a2?: string | null): Handle;
+  randpermSeeded(a0: number, a1: number, a2?: DType | null, a3?: string | null): Handle;
   reciprocal(a0: Handle): Handle;
+  reducer(a0: ProcessGroupHandle, a1: Handle[], a2: number): ReducerHandle;
+  reducerPrepareForBackward(a0: ReducerHandle): void;
   relu(a0: Handle): Handle;
   relu6(a0: Handle): Handle;
   relu_(a0: Handle): void;
@@ -250,6 +266,10 @@ export interface NativeApi {
   squeeze(a0: Handle, a1?: number | null): Handle;
   stack(a0: Handle[], a1: number): Handle;
   std(a0: Handle, a1: number[] | null | undefined, a2: boolean, a3: boolean): Handle;
+  storeAdd(a0: StoreHandle, a1: string, a2: number): number;
+  storeCheck(a0: StoreHandle, a1: string): boolean;
+  storeGet(a0: StoreHandle, a1: string, a2: number): string;
+  storeSet(a0: StoreHandle, a1: string, a2: string): void;
   stride(a0: Handle): number[];
   sub(a0: Handle, a1: Handle | number | boolean, a2: number | boolean): Handle;
   sub_(a0: Handle, a1: Handle | number | boolean, a2: number | boolean): void;
@@ -257,6 +277,7 @@ export interface NativeApi {
   svd(a0: Handle, a1: boolean): [Handle, Handle, Handle];
   tan(a0: Handle): Handle;
   tanh(a0: Handle): Handle;
+  tcpStore(a0: string, a1: number, a2: boolean, a3: number, a4: number): StoreHandle;
   to(a0: Handle, a1: DType | null | undefined, a2: string | null | undefined, a3: boolean): Handle;
   toArrayBuffer(a0: Handle): ArrayBuffer;
   toDevice(a0: Handle, a1: string, a2: boolean): Handle;

@@ -16,7 +16,8 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNorm extends Module {
+/** What BatchNorm1d, BatchNorm2d and SyncBatchNorm share. */
+export abstract class BatchNorm extends Module {
   weight: Parameter | null;
   bias: Parameter | null;
   running_mean: Buffer | null;
@@ -44,15 +45,21 @@ abstract class BatchNorm extends Module {
     if (!this.expectedDims.includes(input.ndim)) {
       throw new RangeError(`${this.typeName}: expected ${this.expectedDims.join('-D or ')}-D input, got shape [${input.shape.join(', ')}]`);
     }
+    const factor = this.runningStatsFactor();
+    // Batch statistics while training, and also in evaluation when no running ones are tracked.
+    return F.batchNorm(input, this.running_mean, this.running_var, {
+      weight: this.weight, bias: this.bias, training: this.training || this.running_mean === null, momentum: factor, eps: this.eps,
+    });
+  }
+
+  /** Counts a training batch and gives the running statistics' update rate for it. */
+  protected runningStatsFactor(): number {
     let factor = this.momentum ?? 0;
     if (this.training && this.num_batches_tracked) {
       noGrad(() => this.num_batches_tracked!.add_(1));
       if (this.momentum === null) factor = 1 / (this.num_batches_tracked.item() as number);
     }
-    // Batch statistics while training, and also in evaluation when no running ones are tracked.
-    return F.batchNorm(input, this.running_mean, this.running_var, {
-      weight: this.weight, bias: this.bias, training: this.training || this.running_mean === null, momentum: factor, eps: this.eps,
-    });
+    return factor;
   }
 
   extraRepr(): string {

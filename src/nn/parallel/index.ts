@@ -1,0 +1,2 @@
+// nn.parallel: DistributedDataParallel.
+export { DistributedDataParallel, type DistributedDataParallelOptions } from './distributed-data-parallel.js';
