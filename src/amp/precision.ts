@@ -16,6 +16,6 @@ export const deviceTypeOf = (device: string | undefined): AutocastDeviceType => 
 export function autocastDtypeOf(precision: Precision, device: string | undefined): DType | null {
   if (!(precisions as readonly string[]).includes(precision)) throw new TypeError(`precision must be one of ${precisions.join(', ')}, got '${String(precision)}'`);
   if (precision === '32') return null;
-  if (precision === 'fp16' && deviceTypeOf(device) === 'cpu') throw new TypeError("precision fp16 needs CUDA (libtorch's CPU autocast has bfloat16 only); use bf16 on the CPU");
+  if (precision === 'fp16' && deviceTypeOf(device) === 'cpu') throw new TypeError("fp16 needs CUDA (libtorch's CPU autocast has bfloat16 only); use bf16 on the CPU");
   return autocastDtype(deviceTypeOf(device), precision === 'bf16' ? 'bfloat16' : 'float16');
 }

@@ -107,6 +107,8 @@ export class Classifier {
   /** Opens a run folder (its best.safetensors) or one of its checkpoints. */
   constructor(run: string, options: ClassifierOptions = {}) {
     this.command = options.command ?? 'predict';
+    // A device that is not here fails before the run is read.
+    this.device = options.device === undefined ? undefined : resolveDevice(options.device, this.command);
     const opened = openRun(checkpointOf(run, this.command), this.command);
     this.config = opened.config;
     this.model = opened.model;
@@ -117,7 +119,6 @@ export class Classifier {
     const { inChannels = 3, inputSize = 64 } = this.config.modelOptions;
     this.decode = { mode: inChannels === 1 ? 'gray' : 'rgb', size: typeof inputSize === 'number' ? [inputSize, inputSize] : inputSize };
     this.steps = inferenceSteps(this.config, this.model, this.dir, this.command);
-    this.device = options.device === undefined ? undefined : resolveDevice(options.device, this.command);
     if (this.device) this.model.to(this.device);
   }
 
