@@ -122,6 +122,18 @@ std::string lostRanks(Group& group) {
   return (missing.size() == 1 ? "rank " : "ranks ") + names + (missing.size() == 1 ? " is lost" : " are lost");
 }
 
+// A failed collective's message; when the transport failed (not a local error such as a shape mismatch, where the
+// other ranks are still waiting in the collective), it names the lost ranks.
+std::string failure(Group& group, const char* what, const std::string& cause) {
+  bool transport = false;
+  for (const char* sign : {"Connection closed", "Connection reset", "Connection refused", "Broken pipe", "Timed out", "timed out", "timeout",
+                           "Read error", "Write error", "Socket"}) {
+    transport = transport || cause.find(sign) != std::string::npos;
+  }
+  return std::string(what) + " failed on rank " + std::to_string(group.pg->getRank()) + " of " + std::to_string(group.pg->getSize()) + ": " +
+         (transport ? lostRanks(group) + " (" + cause + ")" : cause);
+}
+
 // Waits for a collective within the group's timeout; Gloo's own errors (a closed connection, its timeout) are
 // rethrown by wait() and become one message naming the lost ranks.
 void waitFor(Group& group, const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
@@ -134,8 +146,7 @@ void waitFor(Group& group, const c10::intrusive_ptr<c10d::Work>& work, const cha
   } catch (const std::exception& e) {
     cause = e.what();
   }
-  throw std::runtime_error(std::string(what) + " failed on rank " + std::to_string(group.pg->getRank()) + " of " +
-                           std::to_string(group.pg->getSize()) + ": " + lostRanks(group) + " (" + cause + ")");
+  throw std::runtime_error(failure(group, what, cause));
 }
 
 void allReduceSum(Group& group, at::Tensor& t) {
@@ -346,11 +357,14 @@ void registerDistributed(Napi::Env env, Napi::Object exports) {
   // Many tensors from root in flat buffers of at most bufferBytes (as DDP syncs a module's state).
   def(env, exports, "broadcastCoalesced", [](const GroupRef& g, Tensors tensors, int64_t bufferBytes, int64_t root) {
     g->get();
+    // Parameters are overwritten in place, which autograd would refuse.
+    at::NoGradGuard noGrad;
     try {
       c10d::broadcast_coalesced(g->pg, tensors, static_cast<size_t>(bufferBytes), static_cast<int>(root));
     } catch (const c10::Error& e) {
-      throw std::runtime_error("broadcast failed on rank " + std::to_string(g->pg->getRank()) + " of " + std::to_string(g->pg->getSize()) + ": " +
-                               lostRanks(*g) + " (" + e.what_without_backtrace() + ")");
+      throw std::runtime_error(failure(*g, "broadcast", e.what_without_backtrace()));
+    } catch (const std::exception& e) {
+      throw std::runtime_error(failure(*g, "broadcast", e.what()));
     }
   });
   def(env, exports, "allGather", [](const GroupRef& g, const at::Tensor& t) {
