@@ -14,10 +14,12 @@ void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerSignatures(Napi::Env env, Napi::Object exports);
 void registerAutocast(Napi::Env env, Napi::Object exports);
 void registerPlacement(Napi::Env env, Napi::Object exports);
+void registerMemoryReturn(Napi::Env env, Napi::Object exports);
 }  // namespace cnnkit
 
 static Napi::Object init(Napi::Env env, Napi::Object exports) {
   cnnkit::instance(env);
+  cnnkit::registerMemoryReturn(env, exports);
   cnnkit::registerHandle(env, exports);
   cnnkit::registerCreation(env, exports);
   cnnkit::registerMath(env, exports);

@@ -164,6 +164,7 @@ export interface NativeApi {
   logicalXor(a0: Handle, a1: Handle | number | boolean): Handle;
   logsumexp(a0: Handle, a1: number[], a2: boolean): Handle;
   lt(a0: Handle, a1: Handle | number | boolean): Handle;
+  mallocTuned(): [boolean, string];
   manualSeed(a0: number): void;
   maskedFill(a0: Handle, a1: Handle, a2: Handle | number | boolean): Handle;
   maskedFill_(a0: Handle, a1: Handle, a2: Handle | number | boolean): void;

@@ -27,3 +27,13 @@ export const cuda = {
   /** Waits for all queued CUDA work (for timing). */
   synchronize: (): void => native.cudaSynchronize(),
 };
+
+/**
+ * Whether the addon keeps freed memory in the process (glibc's malloc with its mmap and trim thresholds raised once at
+ * load, so that a training step does not re-fault the pages of the last one), or why not: not glibc, or the user's own
+ * GLIBC_TUNABLES / MALLOC_*_ settings, which win.
+ */
+export function mallocTuning(): { tuned: true } | { tuned: false; reason: string } {
+  const [tuned, reason] = native.mallocTuned();
+  return tuned ? { tuned } : { tuned, reason };
+}
