@@ -10,6 +10,7 @@ void registerFunctional(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerImage(Napi::Env env, Napi::Object exports);
+void registerPng(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerSignatures(Napi::Env env, Napi::Object exports);
 void registerAutocast(Napi::Env env, Napi::Object exports);
@@ -28,6 +29,7 @@ static Napi::Object init(Napi::Env env, Napi::Object exports) {
   cnnkit::registerAutograd(env, exports);
   cnnkit::registerRuntime(env, exports);
   cnnkit::registerImage(env, exports);
+  cnnkit::registerPng(env, exports);
   cnnkit::registerAutocast(env, exports);
   cnnkit::registerPlacement(env, exports);
   cnnkit::registerDistributed(env, exports);

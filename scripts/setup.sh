@@ -8,7 +8,7 @@ say() { echo "setup: $*" >&2; }
 
 # System packages: libtorch (unless another is chosen), Gloo's headers (for libtorch's distributed ones), libjpeg-turbo (and its tools, for the tests' restart-marker
 # file), the toolchain, PyTorch for the reference tests and benchmarks, and onnx for checking exported models.
-packages=(cmake g++ make libturbojpeg0-dev libgloo-dev libjpeg-turbo-progs python3-torch python3-torchvision python3-onnx chromium fonts-dejavu-core)
+packages=(cmake g++ make libturbojpeg0-dev libpng-dev libgloo-dev libjpeg-turbo-progs python3-torch python3-torchvision python3-onnx chromium fonts-dejavu-core)
 if [ -z "${LIBTORCH:-}" ] && [ "${LIBTORCH_USE_PYTORCH:-}" != 1 ]; then packages+=(libtorch-dev); fi
 missing=()
 if command -v dpkg-query >/dev/null; then

@@ -1,5 +1,5 @@
-// Image files ⇄ tensors: JPEG through libjpeg-turbo on the calling thread (jpeg.ts), as PIL decodes; the other
-// formats (PNG, WebP, GIF, TIFF, AVIF), CMYK JPEGs and all encoding through sharp (libvips). Synchronous, so that
+// Image files ⇄ tensors: JPEG through libjpeg-turbo (jpeg.ts) and PNG through libpng (png.ts) on the calling thread,
+// as PIL decodes; the other formats (WebP, GIF, TIFF, AVIF), CMYK JPEGs, 16-bit PNGs and all encoding through sharp (libvips). Synchronous, so that
 // Dataset.get(i) can decode: for sharp, each thread that decodes starts one codec thread (image-thread.ts) and waits
 // for its answer, so DataLoader workers decode in parallel.
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { Tensor } from '../torch/tensor.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { makeGrid, type GridOptions } from './image-grid.js';
 import { decodeJpegFile } from './jpeg.js';
+import { decodePngFile } from './png.js';
 
 /** How decoded pixels come out; every option is plain data, so it travels to worker threads. */
 export interface DecodeOptions {
@@ -24,8 +25,8 @@ export interface DecodeOptions {
   mode?: 'rgb' | 'gray' | 'rgba' | 'unchanged';
   /**
    * Resize while decoding to size×size or [height, width]: bilinear with antialiasing, as torchvision's Resize (a
-   * JPEG first decoded at the largest DCT scale 1/2, 1/4 or 1/8 that still covers the size, as PIL's draft; other
-   * formats resized by sharp, Lanczos-3).
+   * JPEG first decoded at the largest DCT scale 1/2, 1/4 or 1/8 that still covers the size, as PIL's draft; the
+   * formats sharp decodes resized by sharp, Lanczos-3).
    */
   size?: number | [number, number];
   /** With size: 'cover' (default) scales the shorter side to fit and crops the centre; 'fill' stretches. */
@@ -95,11 +96,14 @@ export function checkDecodeOptions(options: DecodeOptions, where: string): Decod
   return { mode, size, fit, keep16Bit };
 }
 
+/** A JPEG or PNG decoded on this thread, or null for sharp's formats. */
+const decodeHere = (bytes: Uint8Array, options: DecodeOptions): Tensor | null => decodeJpegFile(bytes, options) ?? decodePngFile(bytes, options);
+
 function decode(input: string | Uint8Array, options: DecodeOptions, where: string): Tensor {
   const checked = checkDecodeOptions(options, where);
   const bytes = typeof input === 'string' ? readFileSync(input) : input;
-  const jpeg = decodeJpegFile(bytes, checked);
-  if (jpeg) return jpeg;
+  const here = decodeHere(bytes, checked);
+  if (here) return here;
   const { data, shape } = ask<{ data: Uint8Array | Int32Array; shape: number[] }>({ op: 'decode', input: bytes, options: checked }, where);
   return frombuffer(data, { shape });
 }
@@ -107,8 +111,9 @@ function decode(input: string | Uint8Array, options: DecodeOptions, where: strin
 /**
  * Reads an image file into a C×H×W tensor: uint8 (int32 for 16-bit with keep16Bit), EXIF orientation applied (as
  * PIL's ImageOps.exif_transpose; torchvision.io.read_image leaves EXIF alone), CMYK and embedded colour profiles of
- * other formats converted to sRGB. JPEG pixels equal PIL's Image.open(f).convert(mode); a JPEG at full size comes as
- * torchvision's decode_jpeg gives it, a C×H×W view of H×W×C memory (contiguous() makes the copy where one is needed).
+ * sharp's formats converted to sRGB. JPEG and PNG pixels equal PIL's Image.open(f).convert(mode); at full size they
+ * come as torchvision's decode_jpeg and decode_png give them, a C×H×W view of H×W×C memory (contiguous() makes the
+ * copy where one is needed).
  */
 export function readImage(path: string, options: DecodeOptions = {}): Tensor {
   if (typeof path !== 'string' || path === '') throw new TypeError(`readImage: path must be a file path, got ${describe(path)}`);
@@ -138,10 +143,11 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Ten
 export function readImages(paths: string[], options: DecodeOptions = {}): (Tensor | Error)[] {
   const checked = checkDecodeOptions(options, 'readImages');
   const failed = (path: string, message: string) => new Error(`readImages: cannot decode ${path}: ${message}`, { cause: new Error(message) });
-  // JPEGs here, one after the other (libjpeg-turbo is faster alone than sharp with several in flight); the rest together on the codec thread.
+  // JPEGs and PNGs here, one after the other (libjpeg-turbo and libpng are faster alone than sharp with several in
+  // flight); the rest together on the codec thread.
   const images: (Tensor | Error | null)[] = paths.map((path) => {
     try {
-      return decodeJpegFile(readFileSync(path), checked);
+      return decodeHere(readFileSync(path), checked);
     } catch (error) {
       return failed(path, (error as Error).message);
     }

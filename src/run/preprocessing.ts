@@ -29,11 +29,12 @@ export type PreprocessingStep =
 export interface Preprocessing {
   /**
    * How an image file is read: to `channels` (1: PIL's ITU-R 601 luma of a colour file, 3: RGB, alpha dropped),
-   * scaled with Lanczos-3 so that it covers `size` [height, width] and centre-cropped to it, as values in [0, 1].
-   * A JPEG is decoded at PIL's draft DCT scale (1/2, 1/4 or 1/8, the smallest still covering `size`), then resized
-   * bilinear with antialiasing as torchvision's Resize, and centre-cropped as its CenterCrop (`jpeg`).
+   * scaled so that it covers `size` [height, width] and centre-cropped to it, as values in [0, 1]. A PNG is resized
+   * bilinear with antialiasing as torchvision's Resize and centre-cropped as its CenterCrop (`png`); a JPEG likewise,
+   * after decoding at PIL's draft DCT scale (1/2, 1/4 or 1/8, the smallest still covering `size`: `jpeg`); the
+   * formats sharp decodes (WebP, GIF, TIFF, AVIF, 16-bit PNG) with Lanczos-3 (`kernel`).
    */
-  decode: { channels: 1 | 3; size: [number, number]; fit: 'cover'; kernel: 'lanczos3'; jpeg: 'draft, bilinear antialiased'; range: [0, 1] };
+  decode: { channels: 1 | 3; size: [number, number]; fit: 'cover'; kernel: 'lanczos3'; jpeg: 'draft, bilinear antialiased'; png: 'bilinear antialiased'; range: [0, 1] };
   /** Applied in order to the decoded C×H×W image. */
   steps: PreprocessingStep[];
   /** What the model takes: one image's [channels, height, width] after the steps (N×C×H×W float32 in a batch). */
@@ -68,7 +69,7 @@ export function describePreprocessing(classifier: Classifier): Preprocessing {
   const { weights } = classifier.config.options;
   const published = publishedWeightsOf(classifier.config.model, weights)?.name ?? null;
   return {
-    decode: { channels, size: [size[0], size[1]], fit: 'cover', kernel: 'lanczos3', jpeg: 'draft, bilinear antialiased', range: [0, 1] },
+    decode: { channels, size: [size[0], size[1]], fit: 'cover', kernel: 'lanczos3', jpeg: 'draft, bilinear antialiased', png: 'bilinear antialiased', range: [0, 1] },
     steps: classifier.steps.map(describeStep),
     input: input as [number, number, number],
     weights: published,

@@ -11,6 +11,7 @@ export { autocast, autocastDtype, getAutocastDtype, isAutocastEnabled, type Auto
 export { ampForeachNonFiniteCheckAndUnscale_, ampUpdateScale_ } from './amp-kernels.js';
 export { cuda, getNumThreads, mallocTuning, getRngState, manualSeed, setNumThreads, setRngState, version } from './runtime.js';
 export { decodeJpeg, type DecodeJpegOptions } from './jpeg.js';
+export { decodePng } from './png.js';
 export { load, loadWithMetadata, save, type StateDict } from './serialization.js';
 
 /** A Python-style slice for Tensor.index: torch.slice(1, 3), torch.slice(null, null, 2). */

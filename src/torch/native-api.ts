@@ -77,6 +77,7 @@ export interface NativeApi {
   cudaSynchronize(): void;
   cumsum(a0: Handle, a1: number): Handle;
   decodeJpeg(a0: unknown, a1: number | null | undefined, a2: number): Handle;
+  decodePng(a0: unknown): Handle;
   destroyProcessGroup(a0: ProcessGroupHandle): void;
   det(a0: Handle): Handle;
   detach(a0: Handle): Handle;

@@ -60,7 +60,7 @@ test('cnnkit export writes model.onnx whose metadata and outputs classify images
   assert.equal(metadata.cnnkit_version, version);
   assert.equal(metadata.architecture, 'lecture_cnn');
   const preprocessing = JSON.parse(metadata.preprocessing) as Preprocessing;
-  assert.deepEqual(preprocessing.decode, { channels: 3, size: [16, 16], fit: 'cover', kernel: 'lanczos3', jpeg: 'draft, bilinear antialiased', range: [0, 1] });
+  assert.deepEqual(preprocessing.decode, { channels: 3, size: [16, 16], fit: 'cover', kernel: 'lanczos3', jpeg: 'draft, bilinear antialiased', png: 'bilinear antialiased', range: [0, 1] });
   assert.deepEqual(preprocessing.input, [3, 16, 16]);
   assert.equal(preprocessing.weights, null);
   // The fitted statistics are the run's own.

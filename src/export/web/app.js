@@ -2,7 +2,7 @@
 // classifies the image that is dropped or picked, or the one that `?image=URL` names, with preprocess.js's
 // preprocessing (the same as cnnkit's prediction). #result gets "class probability" and data-state done or error.
 import * as ort from './ort.wasm.min.mjs';
-import { isJpeg, prepare } from './preprocess.js';
+import { formatOf, prepare } from './preprocess.js';
 
 const $ = (id) => document.getElementById(id);
 const result = $('result');
@@ -48,7 +48,7 @@ async function main() {
     try {
       const bytes = new Uint8Array(await blob.slice(0, 2).arrayBuffer());
       const { data, width, height } = await pixelsOf(blob);
-      const input = prepare(data, width, height, metadata, { jpeg: isJpeg(bytes) });
+      const input = prepare(data, width, height, metadata, formatOf(bytes));
       const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input.data, [1, ...input.shape]) };
       const outputs = await session.run(feeds);
       const probabilities = softmax(outputs[session.outputNames[0]].data);

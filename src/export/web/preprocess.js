@@ -1,12 +1,12 @@
 // The page's preprocessing: an image's full-resolution RGBA pixels to the model's input, as cnnkit's prediction makes
 // it. Plain JavaScript with no imports, so that the browser loads it as it is and Node's tests import the same file.
 //
-// 1. Decoding at the run's size, as sharp (libvips) does it in cnnkit (src/data/image.ts, fit 'cover'): one scale
-//    for both axes so that the shorter side fits, then the centre cropped. A JPEG is decoded as cnnkit's
-//    libjpeg-turbo path does (src/data/jpeg.ts): at PIL's draft DCT scale (here a box average, as the browser's
-//    decoder cannot scale), then torchvision's bilinear antialiased resize and centre crop. Other files' shrinking
-//    follows libvips' vips_resize step by step: per axis (vertical first) a box shrink by the whole part
-//    of the factor over 2, and libvips' Lanczos-3 reduce with its 64-phase, 12-bit fixed-point masks, rounded to
+// 1. Decoding at the run's size, as cnnkit's readImage does it (src/data/image.ts, fit 'cover'): one scale for both
+//    axes so that the shorter side fits, then the centre cropped. A JPEG or a PNG is decoded as cnnkit's libjpeg-turbo
+//    and libpng paths do (src/data/jpeg.ts, png.ts): a JPEG at PIL's draft DCT scale (here a box average, as the
+//    browser's decoder cannot scale), then torchvision's bilinear antialiased resize and centre crop. Other files
+//    (sharp's formats) follow libvips' vips_resize step by step: per axis (vertical first) a box shrink by the whole
+//    part of the factor over 2, and libvips' Lanczos-3 reduce with its 64-phase, 12-bit fixed-point masks, rounded to
 //    8 bits after each pass. Enlarging is a Catmull-Rom interpolation (libvips' bicubic), centre aligned.
 //    Hand-written because no browser library reproduces libvips' kernels and roundings (pica and the canvas' own
 //    smoothing differ in support, phases and rounding), and every 8-bit step changes the model's input.
@@ -151,12 +151,12 @@ function luma(img) {
 }
 
 /**
- * A JPEG as cnnkit decodes it at a size (libjpeg-turbo): at PIL's draft DCT scale, which a browser cannot ask of its
- * decoder, so the page averages boxes of that scale instead; gray by luma; then the shorter side resized to fit,
- * bilinear and antialiased as torchvision's Resize, rounded to 8 bits, and torchvision's centre crop.
+ * A JPEG or PNG as cnnkit decodes it at a size (libjpeg-turbo, libpng): a JPEG at PIL's draft DCT scale, which a
+ * browser cannot ask of its decoder, so the page averages boxes of that scale instead; gray by luma; then the shorter
+ * side resized to fit, bilinear and antialiased as torchvision's Resize, rounded to 8 bits, and torchvision's centre crop.
  */
-function decodeJpegAtSize(img, [targetHeight, targetWidth], mode) {
-  const scale = draftScale(img.height, img.width, targetHeight, targetWidth);
+function decodeHereAtSize(img, [targetHeight, targetWidth], mode, format) {
+  const scale = format === 'jpeg' ? draftScale(img.height, img.width, targetHeight, targetWidth) : 1;
   if (scale > 1) img = boxShrink(boxShrink(img, 'h', scale), 'v', scale);
   if (mode === 'gray') img = luma(img);
   const { height: h, width: w } = img;
@@ -174,12 +174,12 @@ function decodeJpegAtSize(img, [targetHeight, targetWidth], mode) {
  * Decodes as cnnkit's readImage(path, {size: [height, width], mode}) does, from RGBA pixels (width×height×4, as
  * canvas getImageData gives them): a planar image of `channels` 1 (gray: luma) or 3 (RGB) of 8-bit values.
  */
-export function decodeAtSize(rgba, width, height, { size, channels }, { jpeg = false } = {}) {
+export function decodeAtSize(rgba, width, height, { size, channels }, format) {
   const mode = channels === 1 ? 'gray' : 'rgb';
   const [targetHeight, targetWidth] = size;
   let img = image(3, width, height);
   for (let p = 0; p < width * height; p++) for (let c = 0; c < 3; c++) img.data[c * width * height + p] = rgba[p * 4 + c];
-  if (jpeg) return decodeJpegAtSize(img, size, mode);
+  if (format === 'jpeg' || format === 'png') return decodeHereAtSize(img, size, mode, format);
   const shrink = Math.min(Math.min(img.width / targetWidth, img.height / targetHeight), img.width, img.height);
   if (shrink > 1) img = vipsReduce(vipsReduce(img, 'v', shrink), 'h', shrink);
   else if (shrink < 1) img = enlarge(enlarge(img, 'h', 1 / shrink, false), 'v', 1 / shrink, true);
@@ -325,10 +325,10 @@ function applyStep(img, step) {
 
 /**
  * The model's input for one image: RGBA pixels at full resolution → Float32Array C×H×W and its shape.
- * `preprocessing` is metadata.json's {decode: {channels, size}, steps}.
+ * `preprocessing` is metadata.json's {decode: {channels, size}, steps}; `format` is the file's (formatOf).
  */
-export function prepare(rgba, width, height, preprocessing, { jpeg = false } = {}) {
-  let img = decodeAtSize(rgba, width, height, preprocessing.decode, { jpeg });
+export function prepare(rgba, width, height, preprocessing, format) {
+  let img = decodeAtSize(rgba, width, height, preprocessing.decode, format);
   for (let i = 0; i < img.data.length; i++) img.data[i] /= 255;
   for (const step of preprocessing.steps) img = applyStep(img, step);
   return { data: Float32Array.from(img.data), shape: [img.channels, img.height, img.width] };
@@ -341,5 +341,7 @@ export function applySteps(data, shape, steps) {
   return { data: Float32Array.from(img.data), shape: [img.channels, img.height, img.width] };
 }
 
-/** Whether encoded bytes are a JPEG (its start-of-image marker). */
-export const isJpeg = (bytes) => bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8;
+/** 'jpeg' or 'png' by the encoded bytes' first marker or signature, else 'other' (decoded by sharp in cnnkit). */
+export const formatOf = (bytes) =>
+  bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xd8 ? 'jpeg'
+    : bytes.length >= 4 && bytes[0] === 0x89 && bytes[1] === 0x50 && bytes[2] === 0x4e && bytes[3] === 0x47 ? 'png' : 'other';
