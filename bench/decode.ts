@@ -1,7 +1,8 @@
-// The decoding case: photo-sized JPEGs (bench/photos.ts) decoded to RGB pixels one at a time on one thread, in ms per
-// image: cnnkit's readImage (libjpeg-turbo in the addon, the C×H×W tensor), PIL's Image.open(f).convert('RGB') (what
-// torchvision's ImageFolder does per sample) and torchvision.io.decode_jpeg, and sharp's own decode to raw pixels (one
-// at a time, and with several in flight as libvips' threads allow). cnnkit and Python take turns, after an untimed pass.
+// The decoding cases: photo-sized JPEGs (bench/photos.ts), or the same pictures as PNGs, decoded to RGB pixels one at a
+// time on one thread, in ms per image: cnnkit's readImage (libjpeg-turbo or libpng in the addon, the C×H×W tensor),
+// PIL's Image.open(f).convert('RGB') (what torchvision's ImageFolder does per sample) and torchvision.io.decode_jpeg /
+// decode_png, and sharp's own decode to raw pixels (one at a time, and with several in flight as libvips' threads
+// allow). cnnkit and Python take turns, after an untimed pass.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,15 +33,21 @@ async function sharpPass(paths: string[], inFlight: number): Promise<number> {
   return (performance.now() - start) / paths.length;
 }
 
-function pythonPasses(list: string): { pil: number[]; torchvision: number[] } {
-  const run = spawnSync(PYTHON, [SCRIPT, list, '1'], { encoding: 'utf8' });
+function pythonPasses(list: string, format: 'jpeg' | 'png'): { pil: number[]; torchvision: number[] } {
+  const run = spawnSync(PYTHON, [SCRIPT, list, '1', format], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`PIL decoding failed: ${run.stderr.trim().split('\n').pop()}`);
   return JSON.parse(run.stdout);
 }
 
-export async function runDecodeCase(images: number) {
+export async function runDecodeCase(images: number, format: 'jpeg' | 'png') {
   const photos = makePhotoFolder(images, 1);
-  const paths = readdirSync(photos.root).flatMap((c) => readdirSync(join(photos.root, c)).map((f) => join(photos.root, c, f)));
+  const jpegs = readdirSync(photos.root).flatMap((c) => readdirSync(join(photos.root, c)).map((f) => join(photos.root, c, f)));
+  // The PNGs: the same pictures, lossless at zlib level 6 (PIL's and sharp's default).
+  const paths = format === 'jpeg' ? jpegs : await Promise.all(jpegs.map(async (jpeg) => {
+    const png = jpeg.replace(/\.jpe?g$/i, '.png');
+    await sharp(jpeg).png({ compressionLevel: 6 }).toFile(png);
+    return png;
+  }));
   const list = join(photos.root, 'files.txt');
   writeFileSync(list, paths.join('\n'));
   sharp.cache(false);
@@ -54,7 +61,7 @@ export async function runDecodeCase(images: number) {
       result.sharpInFlight.push(await sharpPass(paths, IN_FLIGHT));
     };
     const theirs = () => {
-      const r = pythonPasses(list);
+      const r = pythonPasses(list, format);
       result.pil.push(...r.pil);
       result.torchvision.push(...r.torchvision);
     };
@@ -62,7 +69,7 @@ export async function runDecodeCase(images: number) {
     theirs();
     theirs();
     await ours();
-    return { ...result, inFlight: IN_FLIGHT, files: `${images} JPEGs, ${photos.kb.map((k) => k.toFixed(0)).join(' / ')} KB min / mean / max` };
+    return { ...result, inFlight: IN_FLIGHT, files: format === 'jpeg' ? `${images} JPEGs, ${photos.kb.map((k) => k.toFixed(0)).join(' / ')} KB min / mean / max` : `${images} PNGs of those JPEGs` };
   } finally {
     rmSync(photos.root, { recursive: true, force: true });
   }

@@ -23,8 +23,8 @@ const EPOCH_CASE = 'fashion_mnist_epoch';
 const AUGMENT_CASES: Record<string, AugmentMode> = {
   augment_pipeline: 'batched', augment_pipeline_cached: 'cached', augment_pipeline_per_sample: 'per-sample', augment_pipeline_photos: 'photos',
 };
-/** Photo-sized JPEGs decoded one at a time on one thread: cnnkit's readImage against PIL, with sharp's and torchvision.io's own figures (bench/decode.ts). */
-const DECODE_CASE = 'decode_photo_jpeg';
+/** Photo-sized JPEGs and PNGs decoded one at a time on one thread: cnnkit's readImage against PIL, with sharp's and torchvision.io's own figures (bench/decode.ts). */
+const DECODE_CASES = { decode_photo_jpeg: 'jpeg', decode_photo_png: 'png' } as const;
 /** A trained run's classifier over a folder of photo-sized JPEGs, decoding included (bench/predict.ts). */
 const PREDICT_CASE = 'predict_folder';
 
@@ -32,7 +32,7 @@ const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [
   --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})
   --quick       a fast smoke run (few iterations)
   --json FILE   also write [{case, unit, cnnkit, pytorch, ratio}] to FILE (atomically)
-  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), DECODE_CASE, PREDICT_CASE].join(', ')}
+  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), ...Object.keys(DECODE_CASES), PREDICT_CASE].join(', ')}
   --profile     also time forward / backward / update separately on both sides, and count tensors made per step
   --verbose     print every block's time, in the order they ran, and cnnkit's live tensors around the timed loop
   --stable-malloc
@@ -63,15 +63,15 @@ function parse() {
   }
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
-  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), DECODE_CASE, PREDICT_CASE];
+  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), ...Object.keys(DECODE_CASES), PREDICT_CASE];
   const unknown = (values.case ?? []).filter((name) => !names.includes(name));
   if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${names.join(', ')}`);
   const selected = values.case ? cases.filter((c) => values.case!.includes(c.name)) : cases;
   const epochCase = !values.case || values.case.includes(EPOCH_CASE);
   const augmentCases = Object.keys(AUGMENT_CASES).filter((name) => !values.case || values.case.includes(name));
-  const decodeCase = !values.case || values.case.includes(DECODE_CASE);
+  const decodeCases = (Object.keys(DECODE_CASES) as (keyof typeof DECODE_CASES)[]).filter((name) => !values.case || values.case.includes(name));
   const predictCase = !values.case || values.case.includes(PREDICT_CASE);
-  return { ...values, threads, selected, epochCase, augmentCases, decodeCase, predictCase };
+  return { ...values, threads, selected, epochCase, augmentCases, decodeCases, predictCase };
 }
 
 type CnnkitPhases = PhaseTimes & { tensorsMade: number };
@@ -209,16 +209,17 @@ async function main(): Promise<void> {
   }
 
   const notes: string[] = [];
-  if (options.decodeCase) {
+  for (const name of options.decodeCases) {
+    const format = DECODE_CASES[name];
     const images = options.quick ? 50 : 300;
-    process.stderr.write(`${DECODE_CASE}: ${images} photo-sized JPEGs decoded to RGB one at a time, each way twice, alternating… `);
-    const result = await runDecodeCase(images);
+    process.stderr.write(`${name}: ${images} photo-sized ${format.toUpperCase()}s decoded to RGB one at a time, each way twice, alternating… `);
+    const result = await runDecodeCase(images, format);
     process.stderr.write(`done (${result.files})\n`);
-    rows.push({ case: DECODE_CASE, unit: 'ms/image', cnnkit: median(result.cnnkit), pytorch: median(result.pil), ratio: median(result.pil) / median(result.cnnkit),
+    rows.push({ case: name, unit: 'ms/image', cnnkit: median(result.cnnkit), pytorch: median(result.pil), ratio: median(result.pil) / median(result.cnnkit),
       blocks: { cnnkit: result.cnnkit, pytorch: result.pil } });
     const ms = (xs: number[]) => `${median(xs).toFixed(2)} ms`;
-    notes.push(`${DECODE_CASE}: cnnkit readImage ${ms(result.cnnkit)}, PIL Image.open(f).convert('RGB') ${ms(result.pil)}, ` +
-      `torchvision.io.decode_jpeg(read_file(f)) ${ms(result.torchvision)}, sharp raw decode ${ms(result.sharp)} one at a time ` +
+    notes.push(`${name}: cnnkit readImage ${ms(result.cnnkit)}, PIL Image.open(f).convert('RGB') ${ms(result.pil)}, ` +
+      `torchvision.io.decode_${format}(read_file(f)) ${ms(result.torchvision)}, sharp raw decode ${ms(result.sharp)} one at a time ` +
       `(${ms(result.sharpInFlight)} a file with ${result.inFlight} in flight)`);
   }
 
