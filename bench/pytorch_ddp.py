@@ -9,9 +9,9 @@ Usage: pytorch_ddp.py WORLD_SIZE THREADS BATCH WARMUP STEPS REPEATS [--interleav
 
 Alone, the ranks warm up for WARMUP steps, time REPEATS blocks of STEPS steps, and it prints one JSON object:
   {"world_size", "threads", "batch", "torch", "step_ms": [per block: the slowest rank's mean ms per step], "median_ms"}
-With --interleave (how bench/ddp.ts drives it) it prints {"ready": true, "torch": version} once every rank has warmed up, then obeys
-one command per stdin line: `block` times a block on every rank and answers {"block_ms": ...}; `done` (or the end
-of input) answers the JSON object above and exits.
+With --interleave (how bench/ddp.ts drives it) it prints {"ready": true, "torch": version} once every rank has
+warmed up, then obeys one command per stdin line: `block` times a block on every rank and answers {"block_ms": ...};
+`done` (or the end of input) answers the JSON object above and exits.
 Run it with Debian's /usr/bin/python3, whose torch is the same libtorch cnnkit links against.
 """
 import json
