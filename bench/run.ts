@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { torch } from '../src/index.js';
 import { runAugmentCase, type AugmentMode } from './augment.js';
 import { cases, prepare, QUICK, type CaseSpec, type Iterations } from './cases.js';
+import { DDP_FULL, GLOBAL_BATCH, imagesPerSecond, PER_RANK, runDdpTrainStep, runDdpVsThreads } from './ddp.js';
 import { runDecodeCase } from './decode.js';
 import { runEpochCase } from './epoch.js';
 import { runPredictCase } from './predict.js';
@@ -27,12 +28,18 @@ const AUGMENT_CASES: Record<string, AugmentMode> = {
 const DECODE_CASES = { decode_photo_jpeg: 'jpeg', decode_photo_png: 'png' } as const;
 /** A trained run's classifier over a folder of photo-sized JPEGs, decoding included (bench/predict.ts). */
 const PREDICT_CASE = 'predict_folder';
+/** The lecture CNN trained by 2 DistributedDataParallel ranks × 1 thread on loopback, cnnkit against PyTorch (bench/ddp.ts). */
+const DDP_STEP_CASE = 'ddp_train_step';
+/** On each side, what 2 DDP ranks × 1 thread gain over 1 process × 2 threads on the same global batch (bench/ddp.ts). */
+const DDP_GAIN_CASE = 'ddp_vs_threads';
+
+const CASE_NAMES = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), ...Object.keys(DECODE_CASES), PREDICT_CASE, DDP_STEP_CASE, DDP_GAIN_CASE];
 
 const USAGE = `usage: node dist/bench/run.js [options]   (or: npm run bench -- [options])
   --threads N   intra-op threads on both sides (default: os.availableParallelism() = ${availableParallelism()})
   --quick       a fast smoke run (few iterations)
   --json FILE   also write [{case, unit, cnnkit, pytorch, ratio}] to FILE (atomically)
-  --case NAME   run only this case (repeatable); cases: ${[...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), ...Object.keys(DECODE_CASES), PREDICT_CASE].join(', ')}
+  --case NAME   run only this case (repeatable); cases: ${CASE_NAMES.join(', ')}
   --profile     also time forward / backward / update separately on both sides, and count tensors made per step
   --verbose     print every block's time, in the order they ran, and cnnkit's live tensors around the timed loop
   --stable-malloc
@@ -63,15 +70,16 @@ function parse() {
   }
   const threads = values.threads === undefined ? availableParallelism() : Number(values.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
-  const names = [...cases.map((c) => c.name), EPOCH_CASE, ...Object.keys(AUGMENT_CASES), ...Object.keys(DECODE_CASES), PREDICT_CASE];
-  const unknown = (values.case ?? []).filter((name) => !names.includes(name));
-  if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${names.join(', ')}`);
+  const unknown = (values.case ?? []).filter((name) => !CASE_NAMES.includes(name));
+  if (unknown.length) throw new Error(`unknown case ${unknown.join(', ')}; cases: ${CASE_NAMES.join(', ')}`);
   const selected = values.case ? cases.filter((c) => values.case!.includes(c.name)) : cases;
   const epochCase = !values.case || values.case.includes(EPOCH_CASE);
   const augmentCases = Object.keys(AUGMENT_CASES).filter((name) => !values.case || values.case.includes(name));
   const decodeCases = (Object.keys(DECODE_CASES) as (keyof typeof DECODE_CASES)[]).filter((name) => !values.case || values.case.includes(name));
   const predictCase = !values.case || values.case.includes(PREDICT_CASE);
-  return { ...values, threads, selected, epochCase, augmentCases, decodeCases, predictCase };
+  const ddpStepCase = !values.case || values.case.includes(DDP_STEP_CASE);
+  const ddpGainCase = !values.case || values.case.includes(DDP_GAIN_CASE);
+  return { ...values, threads, selected, epochCase, augmentCases, decodeCases, predictCase, ddpStepCase, ddpGainCase };
 }
 
 type CnnkitPhases = PhaseTimes & { tensorsMade: number };
@@ -209,6 +217,35 @@ async function main(): Promise<void> {
   }
 
   const notes: string[] = [];
+  const rate = (x: number) => `${x.toFixed(1)} images/s`;
+  // Its own threads per process: --threads does not apply.
+  if (options.ddpStepCase) {
+    const it = options.quick ? QUICK : DDP_FULL[DDP_STEP_CASE];
+    process.stderr.write(`${DDP_STEP_CASE}: 2 DDP ranks × 1 thread, ${PER_RANK} images each; ${it.repeats} blocks of ${it.steps} steps on each side, alternating… `);
+    const result = await runDdpTrainStep(it);
+    process.stderr.write('done\n');
+    const [cnnkit, pytorch] = [median(result.cnnkit), median(result.pytorch)];
+    rows.push({ case: DDP_STEP_CASE, unit: 'ms/step', cnnkit, pytorch, ratio: pytorch / cnnkit, blocks: { cnnkit: result.cnnkit, pytorch: result.pytorch } });
+    notes.push(`${DDP_STEP_CASE}: lecture CNN, 2 ranks × 1 thread × ${PER_RANK} images: cnnkit ${rate(imagesPerSecond(cnnkit))}, PyTorch ${rate(imagesPerSecond(pytorch))}`);
+    if (pytorchVersion === '?') pytorchVersion = result.pytorchVersion;
+  }
+  if (options.ddpGainCase) {
+    const it = options.quick ? QUICK : DDP_FULL[DDP_GAIN_CASE];
+    process.stderr.write(`${DDP_GAIN_CASE}: 2 DDP ranks × 1 thread against 1 process × 2 threads, ${GLOBAL_BATCH} images a step, on each side; ${it.repeats} rounds of ${it.steps} steps… `);
+    const result = await runDdpVsThreads(it);
+    process.stderr.write('done\n');
+    const gain = (g: { ddp: number[]; threads: number[] }) => median(g.ddp) / median(g.threads);
+    // Each round's gain (its two blocks ran back to back) for the spread.
+    const perRound = (g: { ddp: number[]; threads: number[] }) => g.ddp.map((d, i) => d / g.threads[i]);
+    const [cnnkit, pytorch] = [gain(result.cnnkit), gain(result.pytorch)];
+    rows.push({ case: DDP_GAIN_CASE, unit: 'DDP÷threads', cnnkit, pytorch, ratio: cnnkit, higherIsBetter: true,
+      blocks: { cnnkit: perRound(result.cnnkit), pytorch: perRound(result.pytorch) },
+      bestRatio: Math.max(...result.cnnkit.ddp) / Math.max(...result.cnnkit.threads) });
+    const pair = (g: { ddp: number[]; threads: number[] }) => `2 ranks × 1 thread ${rate(median(g.ddp))}, 1 process × 2 threads ${rate(median(g.threads))}`;
+    notes.push(`${DDP_GAIN_CASE}: lecture CNN, ${GLOBAL_BATCH} images a step: cnnkit ${pair(result.cnnkit)} (gain ${cnnkit.toFixed(3)}x); ` +
+      `PyTorch ${pair(result.pytorch)} (gain ${pytorch.toFixed(3)}x); ratio = cnnkit's gain`);
+    if (pytorchVersion === '?') pytorchVersion = result.pytorchVersion;
+  }
   for (const name of options.decodeCases) {
     const format = DECODE_CASES[name];
     const images = options.quick ? 50 : 300;
