@@ -96,6 +96,7 @@ export async function launch(command: string, args: string[], options: LaunchOpt
   const exits: RankExit[] = [];
   let failed: RankExit | null = null;
   let interrupted: NodeJS.Signals | null = null;
+  let unstarted: Error | null = null;
   let killTimer: NodeJS.Timeout | undefined;
 
   const stopOthers = (signal: NodeJS.Signals) => {
@@ -113,7 +114,7 @@ export async function launch(command: string, args: string[], options: LaunchOpt
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    await Promise.all(Array.from({ length: nproc }, (_, localRank) => new Promise<void>((resolve, reject) => {
+    await Promise.all(Array.from({ length: nproc }, (_, localRank) => new Promise<void>((resolve) => {
       const rank = nodeRank * nproc + localRank;
       const env = {
         ...base, RANK: String(rank), WORLD_SIZE: String(worldSize), LOCAL_RANK: String(localRank), LOCAL_WORLD_SIZE: String(nproc),
@@ -122,7 +123,12 @@ export async function launch(command: string, args: string[], options: LaunchOpt
       };
       const child = spawn(command, args, { env, stdio: ['ignore', 'inherit', 'inherit'] });
       children.push(child);
-      child.once('error', reject);
+      // A rank that cannot start stops the others as a failed one does.
+      child.once('error', (error) => {
+        unstarted ??= error;
+        stopAll();
+        resolve();
+      });
       child.once('exit', (code, signal) => {
         const exit: RankExit = { rank, localRank, pid: child.pid ?? -1, code, signal };
         exits.push(exit);
@@ -139,6 +145,7 @@ export async function launch(command: string, args: string[], options: LaunchOpt
     clearTimeout(killTimer);
   }
   exits.sort((a, b) => a.rank - b.rank);
+  if (unstarted) throw new LaunchError(`launch: cannot start ${command}: ${(unstarted as Error).message}`, null, exits);
   if (interrupted) throw new LaunchError(`launch: stopped by ${interrupted}; the ${nproc} local rank${nproc > 1 ? 's' : ''} were passed it`, null, exits);
   const lost = failed as RankExit | null;
   if (lost) {

@@ -93,9 +93,10 @@ const count = (text: string, pattern: RegExp) => text.match(new RegExp(pattern, 
 test('cnnkit train --nproc-per-node 2 writes one run folder from rank 0, which alone prints; the checkpoint is a plain model\'s; --resume continues it', async () => {
   const out = join(dir, 'two-ranks');
   const port = String(await freePort());
-  const run = await cnnkit(['train', ...tiny, '--nproc-per-node', '2', '--master-port', port, '--out', out]).exit;
+  // With batch norm over both ranks' batches: SyncBatchNorm keeps BatchNorm's names, so eval's plain model loads it.
+  const run = await cnnkit(['train', ...tiny, '--batch-norm', '--sync-bn', '--nproc-per-node', '2', '--master-port', port, '--out', out]).exit;
   assert.equal(run.code, 0, run.err);
-  assert.equal(count(run.out, /^training lecture_cnn .* on 2 ranks \(batch 32 per rank, 64 in all\)/), 1, run.out);
+  assert.equal(count(run.out, /^training lecture_cnn .* on 2 ranks \(batch 32 per rank, 64 in all, SyncBatchNorm\)/), 1, run.out);
   assert.equal(count(run.out, /^epoch 1\/2 /), 1, run.out);
   assert.equal(count(run.out, /^epoch 2\/2 /), 1, run.out);
   assert.equal(count(run.out, /^test accuracy /), 1, run.out);
@@ -113,7 +114,7 @@ test('cnnkit train --nproc-per-node 2 writes one run folder from rank 0, which a
   assert.ok(Math.abs(100 * scored.accuracy - printed) < 0.006, `eval ${scored.accuracy}, train printed ${printed} %`);
   assert.ok(Object.keys(weightsOf(join(out, 'last.safetensors'))).every((k) => !k.startsWith('module.')));
 
-  const resumed = await cnnkit(['train', ...tiny.map((a) => (a === '2' ? '3' : a)), '--nproc-per-node', '2', '--master-port', port, '--out', out, '--resume', '--json']).exit;
+  const resumed = await cnnkit(['train', ...tiny.map((a) => (a === '2' ? '3' : a)), '--batch-norm', '--sync-bn', '--nproc-per-node', '2', '--master-port', port, '--out', out, '--resume', '--json']).exit;
   assert.equal(resumed.code, 0, resumed.err);
   const lines = resumed.out.trim().split('\n').map((l) => JSON.parse(l));
   assert.deepEqual(lines.slice(0, -1).map((l) => l.epoch), [3], 'rank 0 alone logs, from epoch 3');
@@ -206,6 +207,19 @@ test('a rank killed mid-epoch: the launcher stops the other and exits non-zero n
   assert.match(lines.at(-1)!, new RegExp(`^cnnkit: launch: rank 1 of 2 \\(local rank 1 on node 0, pid ${victim}\\) was killed by SIGKILL; the other local ranks were stopped$`));
   // Rank 0 said, in one line, which peer it lost (if it got to say it before it was stopped).
   for (const line of lines.slice(0, -1)) assert.match(line, /^cnnkit: .*failed on rank 0 of 2: rank 1 .*is lost/);
+});
+
+test('under an outside launcher, a rank killed mid-run makes the other exit 1 with one line naming the lost rank', async () => {
+  const port = String(await freePort());
+  const options = JSON.stringify({ limit: 3000, epochs: 30, batchSize: 32, out: join(dir, 'lost'), progress: 'lines' });
+  const env = (rank: number) => ({ ...process.env, RANK: String(rank), WORLD_SIZE: '2', LOCAL_RANK: String(rank), LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port });
+  const one = start([worker, options], { env: env(1) });
+  const zero = start([worker, options], { env: env(0), onOut: (out) => { if (/^epoch 1\/30 /m.test(out)) one.child.kill('SIGKILL'); } });
+  const [lost, survivor] = await Promise.all([one.exit, zero.exit]);
+  assert.equal(lost.signal, 'SIGKILL');
+  assert.equal(survivor.code, 1);
+  assert.doesNotMatch(survivor.out, /^epoch 30\/30/m);
+  assert.match(survivor.err, /^[^\n]*failed on rank 0 of 2: rank 1 is lost \([^\n]*\)\n$/);
 });
 
 test('SIGTERM to the launcher reaches the ranks, and it exits non-zero', async () => {
