@@ -4,3 +4,4 @@ export { destroyProcessGroup, getRank, getWorldSize, initProcessGroup, type Init
 export {
   allGather, allReduce, barrier, broadcast, isInitialized, ProcessGroup, type ReduceOp,
 } from '../torch/distributed.js';
+export { launch, LaunchError, type LaunchOptions, type RankExit } from './launch.js';

@@ -18,6 +18,12 @@ export interface InitOptions {
   timeout?: number;
   /** The network interface Gloo uses (default: GLOO_SOCKET_IFNAME, else loopback for a loopback master, else the host name's address). */
   glooInterface?: string;
+  /**
+   * The address of this host that Gloo binds to and the other ranks reach it at (default: the LOCAL_ADDR environment
+   * variable, which `cnnkit train --local-addr` sets; else as glooInterface says). For more than one node on a host
+   * or a host with several addresses.
+   */
+  localAddr?: string;
 }
 
 const defaultTimeoutMs = 30 * 60 * 1000;
@@ -130,8 +136,9 @@ export function initProcessGroup(options: InitOptions = {}): ProcessGroup {
   const store = openStore(where, timeoutMs);
   checkAgreement(store, where, timeoutMs);
   const iface = options.glooInterface ?? (process.env.GLOO_SOCKET_IFNAME || undefined);
+  const localAddr = options.localAddr ?? (process.env.LOCAL_ADDR || undefined);
   const group = newGlooGroup(store, where.rank, where.worldSize, timeoutMs,
-    iface ? { iface } : isLoopback(where.host) ? { hostname: '127.0.0.1' } : {});
+    localAddr ? { hostname: localAddr } : iface ? { iface } : isLoopback(where.host) ? { hostname: '127.0.0.1' } : {});
   setDefaultGroup(group);
   return group;
 }

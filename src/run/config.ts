@@ -26,6 +26,8 @@ export type RunConfig = {
   valImages: number;
   /** The augmentation recipe's text. */
   augment?: string;
+  /** The ranks of a data-parallel run (its batchSize was per rank). */
+  worldSize?: number;
 };
 
 /**

@@ -61,6 +61,8 @@ export interface TrainOptions {
   channelsLast?: boolean;
   /** Step the optimizer every N batches, as one batch N times larger (default 1). */
   accumulate?: number;
+  /** Data-parallel runs: batch norm over all ranks' batches (SyncBatchNorm), as PyTorch's reference train.py's --sync-bn. */
+  syncBn?: boolean;
   /** How training reports its progress (default: a bar on a terminal, else lines). */
   progress?: ProgressMode;
 }

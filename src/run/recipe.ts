@@ -22,10 +22,11 @@ export function readRecipe(command: string, text: unknown, numClasses: number): 
 }
 
 /** Fits the recipe's fitted steps on `trainSet` and saves their statistics in `dir`. */
-export function fitStatistics(recipe: Recipe, trainSet: Dataset, dir: string): void {
+export function fitStatistics(recipe: Recipe, trainSet: Dataset, dir: string | null): void {
   if (recipe.fitted.length === 0) return;
   for (const step of recipe.fitted) step.fit(trainSet);
-  save(fittedStateDict(recipe), join(dir, STATISTICS_FILE), { recipe: recipe.text });
+  // null: fitted only (a data-parallel rank other than 0, which writes no files).
+  if (dir !== null) save(fittedStateDict(recipe), join(dir, STATISTICS_FILE), { recipe: recipe.text });
 }
 
 /** Loads the statistics that training fitted and saved in `dir` into the recipe's fitted steps. */

@@ -7,10 +7,14 @@ import { join } from 'node:path';
 
 import { autocastDtypeOf, precisions, type Precision } from '../amp/precision.js';
 import { DataLoader } from '../data/dataloader.js';
+import type { Dataset } from '../data/dataset.js';
+import { DistributedSampler } from '../data/distributed-sampler.js';
 import type { SkippedImage } from '../data/labelled-images.js';
 import { getModel, layerGroups, listModels } from '../models/index.js';
 import { pretrainedWithNewHead } from '../models/pretrained.js';
+import { SyncBatchNorm } from '../nn/layers/sync-batch-norm.js';
 import type { Module } from '../nn/module.js';
+import { DistributedDataParallel } from '../nn/parallel/distributed-data-parallel.js';
 import { l1, l2, type Regularizer } from '../nn/regularizers.js';
 import { Adam, AdamW, SGD, type Optimizer } from '../optim/index.js';
 import { CosineAnnealingLR, OneCycleLR, ReduceLROnPlateau, StepLR } from '../optim/lr-scheduler/index.js';
@@ -24,6 +28,7 @@ import { freeze, freezeTo } from '../train/freeze.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { UsageError } from '../util/usage-error.js';
 import { readRunConfig, writeRunConfig, type RunConfig } from './config.js';
+import { fromRankZero, joinRunGroup, leaveRunGroup, shardOf, threadsPerRank } from './data-parallel.js';
 import { resolveDevice } from './device.js';
 import { describeSkipped, holdsIdxFiles, openDataset, openImageFolder, skippedImages } from './datasets.js';
 import { modelInputSteps, publishedWeightsOf } from './model-input.js';
@@ -45,6 +50,9 @@ export interface TrainResult {
   out: string;
   /** Image files skipped as unreadable (an image folder without `strict`); null when the data is not a folder of images. */
   skipped: SkippedImage[] | null;
+  /** This process's rank and the ranks in all (0 and 1 for a run in one process); only rank 0 writes the run folder. */
+  rank: number;
+  worldSize: number;
 }
 
 function makeOptimizer(options: TrainOptions, model: Module): Optimizer {
@@ -117,7 +125,18 @@ function checkPrecision(precision: string | undefined, device: string): Precisio
   return asked as Precision;
 }
 
-/** Trains a model as `cnnkit train` does and writes its run folder; resolves when the best weights are scored. */
+/** What data-parallel training does not do yet. */
+function checkDataParallel(options: TrainOptions, device: string): void {
+  if (options.fineTune) throw new UsageError('train: --fine-tune does not run data-parallel yet (it unfreezes layers during the run); train in one process');
+  if (device !== 'cpu') throw new UsageError(`train: data-parallel training runs on the CPU (Gloo); give --device cpu, got ${device}`);
+}
+
+/**
+ * Trains a model as `cnnkit train` does and writes its run folder; resolves when the best weights are scored.
+ * Where RANK and WORLD_SIZE are set (torchrun's environment, as `cnnkit train --nproc-per-node` sets it), the
+ * process is one rank of a data-parallel run: batchSize is per rank, only rank 0 reports progress and writes the run
+ * folder, and every rank logs the metrics of the whole data.
+ */
 export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   // `data` is a folder of images unless a named data set is given or the folder holds IDX files.
   const imageFolder = options.data !== undefined && options.dataset === undefined && !holdsIdxFiles(options.data);
@@ -144,14 +163,17 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const device = resolveDevice(options.device, 'train');
   const precision = checkPrecision(options.precision, device);
   const accumulate = positive(options, 'accumulate', 1, true);
-  setNumThreads(positive(options, 'threads', availableParallelism(), true));
+  const parallel = joinRunGroup();
+  if (parallel) checkDataParallel(options, device);
+  const primary = (parallel?.rank ?? 0) === 0;
+  setNumThreads(positive(options, 'threads', parallel ? threadsPerRank(parallel) : availableParallelism(), true));
   manualSeed(seed); // the model's initial weights too
   const out = options.out ?? join('runs', `${datasetName}-${modelName}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   if (options.resume) checkResume(out, options, epochs);
-  mkdirSync(out, { recursive: true });
+  if (primary) mkdirSync(out, { recursive: true });
 
   const data = images ?? openDataset(datasetName, options.data);
-  if (images && images.unmatched.length > 0) {
+  if (primary && images && images.unmatched.length > 0) {
     console.error(`cnnkit: warning: --labels-from-name labels none of ${images.unmatched.length} image files, left out: ${images.unmatched.slice(0, 5).join(', ')}${images.unmatched.length > 5 ? ', …' : ''}`);
   }
   const limit = options.limit === undefined ? undefined : positive(options, 'limit', 1, true);
@@ -160,21 +182,27 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   // them, saved with the run, and applied to the validation and test images too.
   const recipe = options.augment === undefined ? null : readRecipe('train', options.augment, data.classes.length);
   if (recipe && options.resume) loadStatistics(recipe, out, 'train');
-  else if (recipe) fitStatistics(recipe, trainSet, out);
+  else if (recipe) fitStatistics(recipe, trainSet, primary ? out : null);
   const modelOptions = {
     inChannels: data.channels, numClasses: data.classes.length, inputSize: data.size,
     batchNorm: Boolean(options.batchNorm), spatialDropout: rate(options, 'spatialDropout', 1), residual: Boolean(options.residual),
     // Only when asked: torchvision's models have dropout of their own by default (0.2 in MobileNets, 0.5 in VGG).
     ...(options.dropout !== undefined ? { dropout: rate(options, 'dropout', 1) } : {}),
   };
-  const model = options.weights === undefined ? getModel(modelName, modelOptions) : await pretrainedWithNewHead(modelName, modelOptions, options.weights);
-  applyFreeze(model, options.freeze);
+  const built = options.weights === undefined ? getModel(modelName, modelOptions) : await pretrainedWithNewHead(modelName, modelOptions, options.weights);
+  applyFreeze(built, options.freeze);
+  // SyncBatchNorm keeps BatchNorm's parameter and buffer names, so checkpoints load into the plain model.
+  const model = parallel && options.syncBn ? SyncBatchNorm.convertSyncBatchnorm(built, parallel.group) : built;
   const toModel = modelInputSteps(model, data.channels, published, 'train');
   // Workers that live through the run spare each epoch their start-up (reading the modules, libtorch, sharp).
   const loaderOptions = { batchSize, numWorkers: workers, persistentWorkers: workers > 0 };
-  const trainLoader = new DataLoader(transformDataset(trainSet, [...(recipe?.sample ?? []), ...toModel]), { ...loaderOptions, shuffle: true, seed });
-  const valLoader = new DataLoader(transformDataset(valSet, [...(recipe?.fitted ?? []), ...toModel]), loaderOptions);
-  const testLoader = data.test ? new DataLoader(transformDataset(data.test, [...(recipe?.fitted ?? []), ...toModel]), loaderOptions) : null;
+  // Data-parallel: each rank trains on its DistributedSampler share (the same seeded order on every rank) and scores
+  // its share of the validation and test images; the tallies are summed over the ranks.
+  const sampler = parallel ? new DistributedSampler(trainSet.length, { numReplicas: parallel.worldSize, rank: parallel.rank, shuffle: true, seed }) : undefined;
+  const scored = <S>(set: Dataset<S>) => (parallel ? shardOf(set, parallel) : set);
+  const trainLoader = new DataLoader(transformDataset(trainSet, [...(recipe?.sample ?? []), ...toModel]), { ...loaderOptions, ...(sampler ? { sampler } : { shuffle: true }), seed });
+  const valLoader = new DataLoader(transformDataset(scored(valSet), [...(recipe?.fitted ?? []), ...toModel]), loaderOptions);
+  const testLoader = data.test ? new DataLoader(transformDataset(scored(data.test), [...(recipe?.fitted ?? []), ...toModel]), loaderOptions) : null;
 
   const optimizer = makeOptimizer(options, model);
   const { scheduler, interval } = makeScheduler(options, optimizer, epochs, optimizerStepsPerEpoch(trainLoader.length, accumulate));
@@ -184,31 +212,42 @@ export async function train(options: TrainOptions = {}): Promise<TrainResult> {
   const { progress, ...asked } = options;
   const config: RunConfig = {
     command: 'train', dataset: datasetName, model: modelName, modelOptions, options: asked, classes: [...data.classes],
-    trainImages: trainSet.length, valImages: valSet.length, augment: recipe?.text,
+    trainImages: trainSet.length, valImages: valSet.length, augment: recipe?.text, ...(parallel ? { worldSize: parallel.worldSize } : {}),
   };
-  writeRunConfig(out, config);
+  if (primary) writeRunConfig(out, config);
 
-  const callbacks: Callback[] = [new CSVLogger(join(out, 'metrics.csv')), new ModelCheckpoint(out, { monitor })];
+  const callbacks: Callback[] = primary ? [new CSVLogger(join(out, 'metrics.csv')), new ModelCheckpoint(out, { monitor })] : [];
+  // Each epoch's share of every rank comes from the same order: torch.randperm seeded by seed + epoch.
+  if (sampler) callbacks.push({ onEpochBegin: (epoch) => sampler.setEpoch(epoch - 1) });
   if (options.earlyStopping !== undefined) {
     callbacks.push(new EarlyStopping({ monitor, patience: positive(options, 'earlyStopping', 1, true), restoreBestWeights: true }));
   }
-  const run = { regularizers, callbacks, seed, config, progress, mixingTransforms: recipe?.batch, device, precision, channelsLast: Boolean(options.channelsLast), accumulate };
-  const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, ...run });
+  const run = { regularizers, callbacks, seed, config, progress: primary ? progress : 'quiet' as const, mixingTransforms: recipe?.batch, device, precision, channelsLast: Boolean(options.channelsLast), accumulate };
+  const distributed = parallel ? { model: new DistributedDataParallel(model, { group: parallel.group }), group: parallel.group } : undefined;
+  const trainer = new Trainer({ model, optimizer, scheduler, schedulerInterval: interval, distributed, ...run });
   if (options.resume) trainer.resume(join(out, 'last.safetensors'), [trainLoader]);
-  trainer.progress.message(`training ${modelName} (${model.numParameters().toLocaleString('en-US')} parameters) on ${trainSet.length} ${datasetName} images, validating on ${valSet.length}; run folder ${out}`);
+  const ranks = parallel ? ` on ${parallel.worldSize} ranks (batch ${batchSize} per rank, ${batchSize * parallel.worldSize} in all${options.syncBn ? ', SyncBatchNorm' : ''})` : '';
+  trainer.progress.message(`training ${modelName} (${model.numParameters().toLocaleString('en-US')} parameters) on ${trainSet.length} ${datasetName} images${ranks}, validating on ${valSet.length}; run folder ${out}`);
   const history = options.fineTune
     ? await fineTune(model, trainLoader, { epochs: epochs - 1, baseLr: options.lr ?? 2e-3, validation: valLoader, ...run })
     : await trainer.fit(trainLoader, { epochs, validation: valLoader });
-  writeFileAtomic(join(out, 'learning-curves.svg'), [Buffer.from(learningCurvesSvg(history))]);
+  if (primary) writeFileAtomic(join(out, 'learning-curves.svg'), [Buffer.from(learningCurvesSvg(history))]);
 
-  // The test set is scored with the best epoch's weights (by monitor).
-  const best = loadCheckpoint(join(out, 'best.safetensors'));
-  model.loadStateDict(best.weights);
-  dispose(best);
+  // The test set is scored with the best epoch's weights (by monitor), which rank 0 saved and passes to the others.
+  let bestEpoch = 0;
+  if (primary) {
+    const best = loadCheckpoint(join(out, 'best.safetensors'));
+    model.loadStateDict(best.weights);
+    bestEpoch = best.info.epoch;
+    dispose(best);
+  }
+  if (parallel) bestEpoch = fromRankZero(model, bestEpoch, parallel);
   // A folder without a test set: the best weights are scored on the validation images instead.
   const test = await trainer.evaluate(testLoader ?? valLoader);
   await Promise.all([trainLoader, valLoader, testLoader].map((loader) => loader?.close()));
+  if (parallel) leaveRunGroup(parallel);
   const skipped = images ? skippedImages(images) : null;
-  if (skipped && skipped.length > 0) console.error(`cnnkit: warning: ${describeSkipped(skipped)}`);
-  return { scored: testLoader ? 'test' : 'best_val', loss: test.loss, accuracy: test.accuracy, bestEpoch: best.info.epoch, history, out, skipped };
+  if (primary && skipped && skipped.length > 0) console.error(`cnnkit: warning: ${describeSkipped(skipped)}`);
+  return { scored: testLoader ? 'test' : 'best_val', loss: test.loss, accuracy: test.accuracy, bestEpoch, history, out, skipped,
+    rank: parallel?.rank ?? 0, worldSize: parallel?.worldSize ?? 1 };
 }

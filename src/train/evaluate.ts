@@ -3,9 +3,11 @@ import type { Batch } from '../data/dataset.js';
 import * as F from '../nn/functional.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../torch/autograd.js';
+import type { ProcessGroup } from '../torch/distributed.js';
 import { dispose, tidy } from '../torch/scope.js';
 import type { Tensor } from '../torch/tensor.js';
 import { ConfusionMatrix, RunningMean, topkCorrect } from './metrics.js';
+import { sumOverRanks } from './sum-over-ranks.js';
 
 export interface Evaluation {
   loss: number;
@@ -19,6 +21,8 @@ export interface EvaluateOptions {
   loss?: (output: Tensor, target: Tensor) => Tensor;
   topK?: number;
   device?: string;
+  /** Data-parallel scoring: each rank scores its own share of the data and the tallies are summed over the group. */
+  group?: ProcessGroup;
 }
 
 /** The default loss of training and scoring: cross entropy of logits against class indices or probabilities. */
@@ -37,7 +41,7 @@ export async function evaluate(model: Module, batches: AsyncIterable<Batch> | It
   const ks = accuracyKs(options.topK);
   const wasTraining = model.training;
   model.eval();
-  const loss = new RunningMean();
+  let loss = new RunningMean();
   let correct = 0;
   let topk = 0;
   let seen = 0;
@@ -61,6 +65,22 @@ export async function evaluate(model: Module, batches: AsyncIterable<Batch> | It
   } finally {
     model.train(wasTraining);
   }
+  if (options.group) {
+    const [lossSum, count, c, t, s] = sumOverRanks([...loss.parts, correct, topk, seen], options.group);
+    loss = RunningMean.of(lossSum, count);
+    [correct, topk, seen] = [c, t, s];
+    confusion = sumConfusion(confusion, options.group);
+  }
   if (seen === 0 || !confusion) throw new Error('evaluate: the data gave no batch');
   return { loss: loss.value, accuracy: correct / seen, topk: options.topK ? topk / seen : undefined, confusion };
+}
+
+/** The confusion matrices of all ranks added up (a rank whose share gave no batch adds zeros). */
+function sumConfusion(local: ConfusionMatrix | null, group: ProcessGroup): ConfusionMatrix | null {
+  const [classes] = sumOverRanks([local?.numClasses ?? 0], group, 'max');
+  if (classes === 0) return null;
+  const summed = new ConfusionMatrix(classes);
+  const counts = sumOverRanks(local ? local.counts.flat() : new Array(classes * classes).fill(0), group);
+  counts.forEach((n, i) => { summed.counts[Math.floor(i / classes)][i % classes] = n; });
+  return summed;
 }

@@ -29,6 +29,17 @@ export class RunningMean {
   get value(): number {
     return this.count ? this.total / this.count : NaN;
   }
+  /** The weighted sum and the total weight, e.g. to add up over ranks. */
+  get parts(): [number, number] {
+    return [this.total, this.count];
+  }
+  /** A mean from a weighted sum and its total weight. */
+  static of(total: number, count: number): RunningMean {
+    const mean = new RunningMean();
+    mean.total = total;
+    mean.count = count;
+    return mean;
+  }
 }
 
 /** A confusion matrix: rows are true classes, columns predicted ones. */

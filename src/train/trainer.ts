@@ -10,6 +10,7 @@ import { clipGradNorm_, clipGradValue_ } from '../nn/clip-grad.js';
 import { ReduceLROnPlateau, type LRScheduler } from '../optim/lr-scheduler/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { autocast } from '../torch/autocast.js';
+import type { ProcessGroup } from '../torch/distributed.js';
 import type { DType } from '../torch/dtype.js';
 import { dispose, tidy } from '../torch/scope.js';
 import { getRngState, manualSeed, setRngState } from '../torch/runtime.js';
@@ -21,6 +22,7 @@ import type { EpochLogs } from './logs.js';
 import { accuracyKs, defaultLoss, evaluate, type Evaluation } from './evaluate.js';
 import { RunningMean, topkCorrect } from './metrics.js';
 import { Progress, type ProgressMode } from './progress.js';
+import { sumOverRanks } from './sum-over-ranks.js';
 
 /** A learning-rate scheduler: stepped per epoch (or per batch), or with the monitored value for ReduceLROnPlateau. */
 export type Scheduler = LRScheduler | ReduceLROnPlateau;
@@ -71,6 +73,12 @@ export interface TrainerOptions {
   progress?: ProgressMode | Progress;
   /** Saved with checkpoints, so a run can be rebuilt from its files (model name and options, …). */
   config?: Record<string, unknown>;
+  /**
+   * Data-parallel training: `model` (a DistributedDataParallel around the trainer's model) runs the training forward
+   * passes, and the logged metrics (training and evaluation) are tallies summed over `group`'s ranks, so every rank
+   * logs those of all ranks' data. Checkpoints, evaluation and callbacks use the trainer's own (plain) model.
+   */
+  distributed?: { model: Module; group: ProcessGroup };
 }
 
 export class Trainer {
@@ -206,8 +214,10 @@ export class Trainer {
       tidy(() => this.optimizerStep());
       if (this.scheduler && this.options.schedulerInterval === 'batch') this.stepScheduler();
     }
-    if (seen === 0) throw new Error('fit: the training data gave no batch');
-    return { loss: loss.value, accuracy: correct / seen, penalty: penalty.value, topk: this.options.topK ? topkCorrectCount / seen : undefined };
+    const [lossSum, count, penaltySum, allCorrect, allTopk, allSeen] =
+      sumOverRanks([...loss.parts, penalty.parts[0], correct, topkCorrectCount, seen], this.options.distributed?.group);
+    if (allSeen === 0) throw new Error('fit: the training data gave no batch');
+    return { loss: lossSum / count, accuracy: allCorrect / allSeen, penalty: penaltySum / count, topk: this.options.topK ? allTopk / allSeen : undefined };
   }
 
   /** A batch tensor on the trainer's device (through pinned memory to CUDA), images in channels_last when asked. */
@@ -224,7 +234,7 @@ export class Trainer {
   /** The model's output and the loss, under autocast for bf16 and fp16. */
   private forwardWithLoss(inputs: Tensor, targets: Tensor): { output: Tensor; dataLoss: Tensor } {
     const run = () => {
-      const output = this.model.forward(inputs);
+      const output = (this.options.distributed?.model ?? this.model).forward(inputs);
       return { output, dataLoss: this.loss(output, targets) };
     };
     return this.autocastDtype ? autocast(deviceTypeOf(this.options.device), { dtype: this.autocastDtype }, run) : run();
@@ -261,7 +271,7 @@ export class Trainer {
 
   /** Loss, accuracy (and top-k) and the confusion matrix over the batches, in eval mode without gradients. */
   evaluate(batches: Batches): Promise<Evaluation> {
-    return evaluate(this.model, batches, { loss: this.loss, topK: this.options.topK, device: this.options.device });
+    return evaluate(this.model, batches, { loss: this.loss, topK: this.options.topK, device: this.options.device, group: this.options.distributed?.group });
   }
 
   /** Writes everything a resumed run needs: weights, optimizer and scheduler state, epoch, history and RNG state. */
