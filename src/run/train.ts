@@ -116,7 +116,7 @@ function checkResume(out: string, options: TrainOptions, epochs: number): void {
 /** The precision asked for, or a UsageError naming --precision where it cannot run on `device`. */
 function checkPrecision(precision: string | undefined, device: string): Precision {
   const asked = precision ?? '32';
-  if (!(precisions as readonly string[]).includes(asked)) throw new UsageError(`train: --precision must be 32, bf16 or fp16, got '${asked}'`);
+  if (!(precisions as readonly string[]).includes(asked)) throw new UsageError(`train: --precision must be ${precisions.slice(0, -1).join(', ')} or ${precisions.at(-1)}, got '${asked}'`);
   try {
     autocastDtypeOf(asked as Precision, device);
   } catch (error) {

@@ -1,18 +1,17 @@
 // JPEG decoding through libjpeg-turbo against PIL's (test/data/jpeg_reference.py makes the files and PIL's pixels).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { DataLoader } from '../../src/data/dataloader.js';
 import { decodeImage, readImage, readImages } from '../../src/data/image.js';
-import { ImageFolder } from '../../src/data/image-folder.js';
 import { decodeJpeg } from '../../src/torch/jpeg.js';
 import { dispose, memory, tidy } from '../../src/torch/scope.js';
 import type { Tensor } from '../../src/torch/tensor.js';
+import { readInWorkers } from './read-in-workers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnkit-jpeg-'));
 const script = fileURLToPath(new URL('../../../test/data/jpeg_reference.py', import.meta.url));
@@ -150,21 +149,10 @@ test('truncated and corrupt JPEGs are errors naming the file and libjpeg-turbo\'
 });
 
 test('in DataLoader worker threads: a truncated JPEG is an error naming it with strict, and skipped without', { skip: noReference }, async () => {
-  const root = join(dir, 'tree');
-  for (const [target, source] of [['a/1.jpg', 'baseline.jpg'], ['a/2.jpg', 'truncated.jpg'], ['b/1.jpg', 's444.jpg'], ['b/2.jpg', 'progressive.jpg']]) {
-    mkdirSync(join(root, target, '..'), { recursive: true });
-    copyFileSync(file(source), join(root, target));
-  }
-  const strict = new DataLoader(new ImageFolder(root, { size: 32, strict: true }), { batchSize: 2, numWorkers: 2 });
-  await assert.rejects(async () => {
-    for await (const batch of strict) dispose(batch);
-  }, /ImageFolder: cannot read .*a\/2\.jpg: libjpeg-turbo: Premature end of JPEG file/);
-  const folder = new ImageFolder(root, { size: 32 });
-  let seen = 0;
-  for await (const batch of new DataLoader(folder, { batchSize: 2, numWorkers: 2 })) {
-    seen += batch.inputs.shape[0];
-    dispose(batch);
-  }
+  const files: [string, string][] = [['a/1.jpg', 'baseline.jpg'], ['a/2.jpg', 'truncated.jpg'], ['b/1.jpg', 's444.jpg'], ['b/2.jpg', 'progressive.jpg']];
+  const { strictError, seen, skipped } = await readInWorkers(join(dir, 'tree'), files.map(([target, source]) => [target, file(source)]), 32);
+  assert.ok(strictError instanceof Error);
+  assert.match(String(strictError), /ImageFolder: cannot read .*a\/2\.jpg: libjpeg-turbo: Premature end of JPEG file/);
   assert.equal(seen, 4, 'the truncated file\'s sample is the next readable one');
-  assert.deepEqual(folder.skipped().map((s) => [s.path.endsWith('a/2.jpg'), s.reason]), [[true, 'libjpeg-turbo: Premature end of JPEG file']]);
+  assert.deepEqual(skipped.map((s) => [s.path.endsWith('a/2.jpg'), s.reason]), [[true, 'libjpeg-turbo: Premature end of JPEG file']]);
 });

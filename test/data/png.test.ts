@@ -1,7 +1,7 @@
 // PNG decoding through libpng against PIL's (test/data/png_reference.py makes the files and PIL's pixels).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,12 +9,11 @@ import { fileURLToPath } from 'node:url';
 
 import sharp from 'sharp';
 
-import { DataLoader } from '../../src/data/dataloader.js';
 import { decodeImage, readImage, readImages } from '../../src/data/image.js';
-import { ImageFolder } from '../../src/data/image-folder.js';
 import { decodePng } from '../../src/torch/png.js';
 import { dispose, memory, tidy } from '../../src/torch/scope.js';
 import type { Tensor } from '../../src/torch/tensor.js';
+import { readInWorkers } from './read-in-workers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cnnkit-png-'));
 const script = fileURLToPath(new URL('../../../test/data/png_reference.py', import.meta.url));
@@ -114,21 +113,10 @@ test("truncated and corrupt PNGs are errors naming the file and libpng's reason,
 });
 
 test('in DataLoader worker threads: a corrupt PNG is an error naming it with strict, and skipped without', { skip: noReference }, async () => {
-  const root = join(dir, 'tree');
-  for (const [target, source] of [['a/1.png', 'rgb.png'], ['a/2.png', 'corrupt.png'], ['b/1.png', 'palette.png'], ['b/2.png', 'gamma.png']]) {
-    mkdirSync(join(root, target, '..'), { recursive: true });
-    copyFileSync(file(source), join(root, target));
-  }
-  const strict = new DataLoader(new ImageFolder(root, { size: 16, strict: true }), { batchSize: 2, numWorkers: 2 });
-  await assert.rejects(async () => {
-    for await (const batch of strict) dispose(batch);
-  }, /ImageFolder: cannot read .*a\/2\.png: libpng: /);
-  const folder = new ImageFolder(root, { size: 16 });
-  let seen = 0;
-  for await (const batch of new DataLoader(folder, { batchSize: 2, numWorkers: 2 })) {
-    seen += batch.inputs.shape[0];
-    dispose(batch);
-  }
+  const files: [string, string][] = [['a/1.png', 'rgb.png'], ['a/2.png', 'corrupt.png'], ['b/1.png', 'palette.png'], ['b/2.png', 'gamma.png']];
+  const { strictError, seen, skipped } = await readInWorkers(join(dir, 'tree'), files.map(([target, source]) => [target, file(source)]), 16);
+  assert.ok(strictError instanceof Error);
+  assert.match(String(strictError), /ImageFolder: cannot read .*a\/2\.png: libpng: /);
   assert.equal(seen, 4, "the corrupt file's sample is the next readable one");
-  assert.deepEqual(folder.skipped().map((s) => s.path.endsWith('a/2.png')), [true]);
+  assert.deepEqual(skipped.map((s) => s.path.endsWith('a/2.png')), [true]);
 });

@@ -8,19 +8,11 @@ import { fileURLToPath } from 'node:url';
 
 import { distributed as dist } from '../../src/index.js';
 import { reference } from './ddp-worker.js';
+import { freePort } from './free-port.js';
 
 const worker = fileURLToPath(new URL('./ddp-worker.js', import.meta.url));
 const children = new Set<ChildProcess>();
 after(() => { for (const c of children) c.kill('SIGKILL'); });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Exit { code: number | null; signal: string | null; out: string; err: string }
 function rank(args: string[]): Promise<Exit> {

@@ -12,6 +12,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import { torch, train } from '../../src/index.js';
+import { freePort } from './free-port.js';
 
 const main = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const worker = fileURLToPath(new URL('./train-worker.js', import.meta.url));
@@ -21,15 +22,6 @@ after(() => { for (const c of running) c.kill('SIGTERM'); });
 
 // Small enough for a few seconds a run on two shared cores; SGD, so the weights are a plain function of the batches.
 const tiny = ['--limit', '1200', '--epochs', '2', '--batch-size', '32', '--optimizer', 'sgd', '--lr', '0.05'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Exit { code: number | null; signal: string | null; out: string; err: string }
 interface Started { child: ChildProcess; exit: Promise<Exit> }
