@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pil_cases
 from PIL import Image, ImageOps
 
 folder = sys.argv[1]
@@ -53,25 +54,7 @@ reference = {}
 
 
 def record(key, load):
-    try:
-        a = np.asarray(load())
-    except Exception as error:  # PIL's own error, for the cases that must fail
-        reference[key] = {'error': f'{type(error).__name__}: {error}'}
-        return
-    a = (a[:, :, None] if a.ndim == 2 else a).transpose(2, 0, 1).copy()
-    a.tofile(path(key + '.raw'))
-    reference[key] = {'shape': list(a.shape)}
-
-
-def full(name, mode):
-    return ImageOps.exif_transpose(Image.open(path(name))).convert(mode)
-
-
-def scaled(name, s):
-    image = Image.open(path(name))
-    width, height = image.size
-    image.draft(image.mode, (width // s, height // s))
-    return image.convert('RGB')
+    pil_cases.record(reference, folder, key, load)
 
 
 def fitted(name, height, width, fit, mode):
@@ -79,13 +62,7 @@ def fitted(name, height, width, fit, mode):
     turned = image.getexif().get(0x0112, 1) >= 5
     image.draft(image.mode, (height, width) if turned else (width, height))
     image = ImageOps.exif_transpose(image).convert(mode)
-    w, h = image.size
-    if fit == 'fill':
-        return image.resize((width, height), Image.BILINEAR)
-    rh, rw = (height, max(width, w * height // h)) if height / h >= width / w else (max(height, h * width // w), width)
-    image = image.resize((rw, rh), Image.BILINEAR)
-    top, left = round((rh - height) / 2), round((rw - width) / 2)
-    return image.crop((left, top, left + width, top + height))
+    return pil_cases.fit_to(image, height, width, fit)
 
 
 names = [n for n in made if n != 'cmyk.jpg'] + [f'exif{k}.jpg' for k in range(1, 9)] + (['restart.jpg'] if jpegtran else [])

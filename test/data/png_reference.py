@@ -9,6 +9,7 @@ import sys
 import zlib
 
 import numpy as np
+import pil_cases
 from PIL import Image, PngImagePlugin
 
 folder = sys.argv[1]
@@ -48,25 +49,12 @@ reference = {}
 
 
 def record(key, load):
-    try:
-        a = np.asarray(load())
-    except Exception as error:  # PIL's own error, for the cases that must fail
-        reference[key] = {'error': f'{type(error).__name__}: {error}'}
-        return
-    a = (a[:, :, None] if a.ndim == 2 else a).transpose(2, 0, 1).copy()
-    a.astype(np.uint8).tofile(path(key + '.raw'))
-    reference[key] = {'shape': list(a.shape)}
+    pil_cases.record(reference, folder, key, load)
 
 
 def fitted(name, height, width, fit, mode):
     image = Image.open(path(name)).convert(mode)
-    w, h = image.size
-    if fit == 'fill':
-        return image.resize((width, height), Image.BILINEAR)
-    rh, rw = (height, max(width, w * height // h)) if height / h >= width / w else (max(height, h * width // w), width)
-    image = image.resize((rw, rh), Image.BILINEAR)
-    top, left = round((rh - height) / 2), round((rw - width) / 2)
-    return image.crop((left, top, left + width, top + height))
+    return pil_cases.fit_to(image, height, width, fit)
 
 
 for name in made:
