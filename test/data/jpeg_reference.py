@@ -57,6 +57,17 @@ def record(key, load):
     pil_cases.record(reference, folder, key, load)
 
 
+def full(name, mode):
+    return ImageOps.exif_transpose(Image.open(path(name))).convert(mode)
+
+
+def scaled(name, s):
+    image = Image.open(path(name))
+    width, height = image.size
+    image.draft(image.mode, (width // s, height // s))
+    return image.convert('RGB')
+
+
 def fitted(name, height, width, fit, mode):
     image = Image.open(path(name))
     turned = image.getexif().get(0x0112, 1) >= 5
