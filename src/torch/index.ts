@@ -9,7 +9,7 @@ export * as autograd from './autograd.js';
 export * as linalg from './linalg.js';
 export { autocast, autocastDtype, getAutocastDtype, isAutocastEnabled, type AutocastDeviceType, type AutocastOptions } from './autocast.js';
 export { ampForeachNonFiniteCheckAndUnscale_, ampUpdateScale_ } from './amp-kernels.js';
-export { cuda, getNumThreads, mallocTuning, getRngState, manualSeed, setNumThreads, setRngState, version } from './runtime.js';
+export { cuda, getNumThreads, mallocTuning, getRngState, manualSeed, setNumThreads, setRngState, setThreadNumThreads, version } from './runtime.js';
 export { decodeJpeg, type DecodeJpegOptions } from './jpeg.js';
 export { decodePng } from './png.js';
 export { load, loadWithMetadata, save, type StateDict } from './serialization.js';

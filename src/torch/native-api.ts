@@ -248,6 +248,7 @@ export interface NativeApi {
   setGradEnabled(a0: boolean): void;
   setNumThreads(a0: number): void;
   setRngState(a0: Handle): void;
+  setThreadNumThreads(a0: number): boolean;
   shape(a0: Handle): number[];
   sigmoid(a0: Handle): Handle;
   sigmoid_(a0: Handle): void;

@@ -17,6 +17,14 @@ export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }
 export const getNumThreads = (): number => native.getNumThreads();
+/**
+ * libtorch's intra-op threads for the calling thread alone (a worker thread), where setNumThreads also changes the
+ * count that threads not yet started on libtorch take up. false where libtorch has one pool for the whole process.
+ */
+export function setThreadNumThreads(n: number): boolean {
+  checkInt(n, 'n', 'setThreadNumThreads()', 1);
+  return native.setThreadNumThreads(n);
+}
 
 /** The version of the libtorch cnnkit was built against, e.g. '1.13.0'. */
 export const version: string = native.version();

@@ -9,7 +9,7 @@ import { DataLoader, Subset, TensorDataset, type Batch, type Sample } from '../.
 import * as torch from '../../src/torch/index.js';
 import { Compose, RandomErasing, RandomHorizontalFlip } from '../../src/transforms/index.js';
 import { tempDir } from './idx-files.js';
-import { ExitMarkingDataset, FailingDataset, MisnamedDataset, PrefetchFailingDataset, RandomDrawDataset, TimedDataset } from './worker-datasets.js';
+import { ExitMarkingDataset, FailingDataset, MisnamedDataset, PrefetchFailingDataset, RandomDrawDataset, ThreadCountDataset, TimedDataset } from './worker-datasets.js';
 
 torch.manualSeed(0);
 const dataset = new TensorDataset(torch.randn([50, 1, 4, 4]), torch.arange(50));
@@ -312,4 +312,18 @@ test('memory stays flat over many epochs with persistent workers augmenting whol
   assert.ok(grown < 32, `RSS grew ${grown.toFixed(1)} MiB over 40 epochs`);
   await loader.close();
   torch.dispose([images.inputs, images.targets]);
+});
+
+test('worker threads run libtorch on one thread each, as PyTorch\'s workers, and leave the main thread\'s count', async () => {
+  const before = torch.getNumThreads();
+  torch.setNumThreads(2);
+  try {
+    const loader = new DataLoader(new ThreadCountDataset(8), { batchSize: 2, numWorkers: 2 });
+    assert.deepEqual((await collect(loader)).map((b) => (b as { inputs: number[][] }).inputs.flat()), [[1, 1], [1, 1], [1, 1], [1, 1]]);
+    const inProcess = new DataLoader(new ThreadCountDataset(2), { batchSize: 2 });
+    assert.deepEqual((await collect(inProcess)).map((b) => (b as { inputs: number[][] }).inputs.flat()), [[2, 2]]);
+    assert.equal(torch.getNumThreads(), 2);
+  } finally {
+    torch.setNumThreads(before);
+  }
 });

@@ -87,3 +87,14 @@ export class RandomDrawDataset implements Dataset<Sample> {
     return { module: import.meta.url, name: 'RandomDrawDataset', args: [this.length] };
   }
 }
+
+/** Sample i is the libtorch thread count of the thread that loads it. */
+export class ThreadCountDataset implements Dataset<Sample> {
+  constructor(readonly length: number) {}
+  get(index: number): Sample {
+    return { input: torch.tensor([torch.getNumThreads()]), target: index };
+  }
+  workerSpec(): WorkerSpec {
+    return { module: import.meta.url, name: 'ThreadCountDataset', args: [this.length] };
+  }
+}

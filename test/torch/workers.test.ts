@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { Worker } from 'node:worker_threads';
 
@@ -33,4 +34,19 @@ test('terminating a worker in the middle of libtorch calls leaves the process ru
     assert.equal(await worker.terminate(), 1);
   }
   assert.equal(torch.ones([2]).sum().item(), 2);
+});
+
+test('setThreadNumThreads sets the calling thread\'s count alone; setNumThreads in a worker also changes the process-wide one', () => {
+  // A fresh process, so that its main thread has not yet taken up libtorch's process-wide count.
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  const script = (call: string) => `
+    import { Worker } from 'node:worker_threads';
+    import { torch } from '${index}';
+    torch.setNumThreads(2);
+    const w = new Worker("import('${index}').then(({ torch }) => { const ok = torch.${call}; console.log('worker', torch.getNumThreads(), ok); })", { eval: true });
+    w.on('exit', () => console.log('main', torch.getNumThreads()));`;
+  const run = (call: string) => spawnSync(process.execPath, ['--input-type=module', '-e', script(call)], { encoding: 'utf8' }).stdout.trim();
+  assert.equal(run('setThreadNumThreads(1)'), 'worker 1 true\nmain 2');
+  assert.equal(run('setNumThreads(1)'), 'worker 1 undefined\nmain 1');
+  assert.throws(() => torch.setThreadNumThreads(0), /setThreadNumThreads\(\): n must be at least 1, got 0/);
 });
