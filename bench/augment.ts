@@ -29,8 +29,9 @@ const STD = [0.229, 0.224, 0.225];
  * worker threads, in float from the start (the files are all one size, so the crop can wait for the batch).
  * 'cached': the same, with the decoded pixels kept in memory shared by the workers, so that only the first pass
  * decodes. 'per-sample': every step per sample in the workers, in torchvision's order. 'photos': photo-sized files
- * of different sizes, so each is cropped and resized to 224×224 on its own (on uint8, as torchvision does), and the
- * rest (to float, flip, jitter, normalize) runs on the collated batch.
+ * of different sizes, so each is cropped and resized to 224×224 and flipped on its own (on uint8, as torchvision does:
+ * a flip of one small uint8 image costs less than choosing and flipping images of a float batch), and the rest (to
+ * float, jitter, normalize) runs on the collated batch.
  */
 export type AugmentMode = 'batched' | 'cached' | 'per-sample' | 'photos';
 
@@ -60,12 +61,12 @@ const perSample = () => new T.Compose([crop(), flip(), jitter(), toFloat(), new 
 /** The same steps on whole batches, in float from the start: no rounding back to uint8 between the steps. */
 const batched = () => new T.Compose([toFloat(), crop(), flip(), jitter(), new T.RandomErasing(), new T.Normalize(MEAN, STD)]);
 
-/** The photo pipeline's steps after the crop, on whole batches. */
-const photoBatch = () => new T.Compose([toFloat(), flip(), jitter(), new T.Normalize(MEAN, STD)]);
+/** The photo pipeline's steps after the crop and flip, on whole batches. */
+const photoBatch = () => new T.Compose([toFloat(), jitter(), new T.Normalize(MEAN, STD)]);
 
 function makeLoader(root: string, mode: AugmentMode): data.DataLoader {
   if (mode === 'photos') {
-    const photos = new data.ImageFolder(root, { dtype: 'uint8', checkFiles: false, transform: new T.RandomResizedCrop(PHOTO_SIZE) });
+    const photos = new data.ImageFolder(root, { dtype: 'uint8', checkFiles: false, transform: new T.Compose([new T.RandomResizedCrop(PHOTO_SIZE), flip()]) });
     return new data.DataLoader(photos, { batchSize: PHOTO_BATCH, shuffle: true, seed: 0, numWorkers: WORKERS, persistentWorkers: true, collatedTransform: photoBatch() });
   }
   const folder = new data.ImageFolder(root, {
